@@ -1,0 +1,38 @@
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class TenantAPIView(APIView):
+    """Base of every API view on a CAE's domain: the request's schema is the CAE's, and the key
+    was looked up in that schema, so nothing here can reach another CAE."""
+
+
+class MeView(TenantAPIView):
+    @extend_schema(
+        summary="La clé utilisée, sa CAE et ses portées",
+        responses=inline_serializer(
+            "Me",
+            fields={
+                "cooperative": inline_serializer(
+                    "MeCooperative",
+                    fields={"name": serializers.CharField(), "slug": serializers.CharField(),
+                            "siren": serializers.CharField()},
+                ),
+                "key": inline_serializer(
+                    "MeKey", fields={"name": serializers.CharField(), "prefix": serializers.CharField()}
+                ),
+                "scopes": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+    )
+    def get(self, request):
+        cooperative = request.tenant
+        key = request.auth
+        return Response({
+            "cooperative": {"name": cooperative.name, "slug": cooperative.slug, "siren": cooperative.siren},
+            "key": {"name": key.name, "prefix": key.prefix},
+            "scopes": key.scopes,
+        })

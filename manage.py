@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""Django's command-line utility for Essaim."""
+
+import os
+import sys
+from pathlib import Path
+
+
+def main() -> None:
+    # platform/ is a source root, not a package: it must never shadow the stdlib `platform`.
+    root = Path(__file__).resolve().parent
+    sys.path.insert(1, str(root / "platform"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "essaim.settings.local")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Tenant routing by host, with a guarantee that no schema outlives its request."""
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import Http404
+from django.urls import set_urlconf
+from django_tenants.middleware.main import TenantMainMiddleware as BaseTenantMiddleware
+
+from essaim.settings.sentry import tag_schema
+
+
+class TenantMainMiddleware(BaseTenantMiddleware):
+    """`<slug>.<base domain>` is a CAE, the bare base domain is the network's public site.
+
+    The public site needs no tenant row: the base domain maps to the public schema. An unknown
+    or inactive CAE host is a 404. After the response the connection goes back to the public
+    schema, so the search path of one request can never leak into the next one."""
+
+    def __call__(self, request):
+        try:
+            return super().__call__(request)
+        finally:
+            connection.set_schema_to_public()
+
+    def process_request(self, request):
+        connection.set_schema_to_public()
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            raise Http404("Hôte inconnu.") from None
+        if hostname in public_hostnames():
+            request.tenant = connection.tenant
+            request.cooperative = None
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            tag_schema("public")
+            return None
+        from essaim.cooperatives.models import Domain
+
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+        if domain is None or not domain.tenant.is_active:
+            raise Http404("Aucune coopérative à cette adresse.")
+        tenant = domain.tenant
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        request.cooperative = tenant
+        connection.set_tenant(tenant)
+        request.urlconf = settings.ROOT_URLCONF
+        set_urlconf(request.urlconf)
+        tag_schema(tenant.schema_name)
+        return None
+
+
+def public_hostnames() -> set[str]:
+    return {settings.BASE_DOMAIN, "127.0.0.1", "testserver"}

@@ -1,0 +1,179 @@
+"""`make run`, `make test` and `make bench` in one supervisor.
+
+Starts the embedded PostgreSQL when DATABASE_URL is unset, prepares the database, then either
+serves the demo network (web server, Celery worker and beat) or runs the test suite. Ctrl-C and
+SIGTERM — even repeated — stop the children first, then the embedded server, cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from essaim.devdb import REPO_ROOT, data_dir, embedded_database_url, get_embedded_server
+
+MANAGE = [sys.executable, str(REPO_ROOT / "manage.py")]
+PORT = int(os.environ.get("ESSAIM_PORT", "8000"))
+DEMO_PASSWORD = "essaim-demo-2026"
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen] = []
+        self.server = None
+        self.stopping = False
+
+    # -- database ---------------------------------------------------------------------------
+    def ensure_database(self) -> None:
+        if os.environ.get("DATABASE_URL"):
+            print(f"Base de données : {_redact(os.environ['DATABASE_URL'])}")
+            return
+        started = time.monotonic()
+        self.server = get_embedded_server(cleanup_mode="stop")
+        os.environ["DATABASE_URL"] = embedded_database_url()
+        print(f"PostgreSQL embarqué prêt en {time.monotonic() - started:.1f} s ({data_dir() / 'pg'})")
+
+    def stop_database(self) -> None:
+        if self.server is not None:
+            self.server.cleanup()  # stops it if we hold the last handle; keeps the data directory
+            self.server = None
+
+    # -- children ---------------------------------------------------------------------------
+    def spawn(self, args: list[str], **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(args, cwd=REPO_ROOT, **kwargs)
+        self.children.append(proc)
+        return proc
+
+    def stop_children(self, timeout: float = 10.0) -> None:
+        for proc in self.children:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.children:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum, frame):
+            if self.stopping:
+                return  # a second Ctrl-C must not interrupt the clean shutdown
+            self.stopping = True
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+    def shutdown(self) -> None:
+        self.stopping = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        self.stop_children()
+        self.stop_database()
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cmd_run(sup: Supervisor, args: argparse.Namespace) -> int:
+    sup.ensure_database()
+    subprocess.run([*MANAGE, "setup", "--demo-if-empty"], cwd=REPO_ROOT, check=True)
+    sup.spawn([*MANAGE, "runserver", f"0.0.0.0:{PORT}"])
+    celery = [sys.executable, "-m", "celery", "-A", "essaim"]
+    sup.spawn([*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"])
+    sup.spawn([*celery, "beat", "--loglevel", "WARNING",
+               "--scheduler", "tenant_schemas_celery.scheduler.TenantAwareScheduler",
+               "--schedule", str(data_dir() / "celerybeat-schedule")])
+    print(banner())
+    while True:
+        for proc in sup.children:
+            if proc.poll() is not None:
+                print(f"Un processus s'est arrêté (code {proc.returncode}) : {' '.join(proc.args[1:4])}")
+                return proc.returncode or 1
+        time.sleep(0.5)
+
+
+def banner() -> str:
+    from essaim.demo.logins import demo_logins
+
+    lines = [
+        "",
+        "Essaim est prêt.",
+        f"  Réseau (site public) : http://localhost:{PORT}/",
+    ]
+    for slug, name in demo_logins()["cooperatives"]:
+        lines.append(f"  {name:<32} http://{slug}.localhost:{PORT}/")
+    lines.append(f"  Administration réseau : http://localhost:{PORT}/admin/")
+    lines.append("")
+    lines.append(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+    for email, role in demo_logins()["users"]:
+        lines.append(f"  {email:<40} {role}")
+    lines.append("")
+    lines.append("Ctrl-C pour arrêter.")
+    return "\n".join(lines)
+
+
+def cmd_test(sup: Supervisor, args: argparse.Namespace) -> int:
+    sup.ensure_database()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="essaim.settings.test")
+    proc = sup.spawn([sys.executable, "-m", "pytest", *args.rest], env=env)
+    code = proc.wait()
+    if code == 5:
+        print("Aucun test n'a été collecté : une suite vide est une erreur.", file=sys.stderr)
+        return 1
+    return code
+
+
+def cmd_bench(sup: Supervisor, args: argparse.Namespace) -> int:
+    sup.ensure_database()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="essaim.settings.bench")
+    code = 0
+    for script in sorted((REPO_ROOT / "bench").glob("bench_*.py")):
+        print(f"== {script.name}")
+        proc = sup.spawn([sys.executable, str(script), *args.rest], env=env)
+        code = proc.wait() or code
+    return code
+
+
+def cmd_db(sup: Supervisor, args: argparse.Namespace) -> int:
+    """Start the embedded database and wait (used by the shutdown test and for psql sessions)."""
+    sup.ensure_database()
+    print(os.environ["DATABASE_URL"], flush=True)
+    while True:
+        time.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="essaim.devstack")
+    parser.add_argument("command", choices=["run", "test", "bench", "db"])
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.rest and args.rest[0] == "--":
+        args.rest = args.rest[1:]
+    Path(data_dir()).mkdir(exist_ok=True)
+    sup = Supervisor()
+    sup.install_signal_handlers()
+    try:
+        return {"run": cmd_run, "test": cmd_test, "bench": cmd_bench, "db": cmd_db}[args.command](sup, args)
+    except KeyboardInterrupt:
+        print("\nArrêt en cours…", flush=True)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode or 1
+    finally:
+        sup.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

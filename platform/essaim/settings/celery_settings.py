@@ -1,0 +1,44 @@
+"""Celery: one app, tenant-aware tasks. Development default is kombu's filesystem transport
+(no server needed); production sets CELERY_BROKER_URL to Redis."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+env = environ.Env()
+_data = Path(env.str("ESSAIM_DATA_DIR", default=str(Path(__file__).resolve().parents[3] / ".data")))
+CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(_data / "broker")))
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for sub in ("queue", "processed"):
+        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BEAT_SCHEDULE_FILENAME = str(_data / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Keep a few migrated spare schemas ready so that a new CAE is a rename, not a migration.
+    "refill-tenant-pool": {
+        "task": "essaim.cooperatives.tasks.pool_refill",
+        "schedule": crontab(minute="*/10"),
+    },
+    # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
+    "cooperative-heartbeat": {
+        "task": "essaim.cooperatives.tasks.cooperative_heartbeat",
+        "schedule": crontab(hour=6, minute=0),
+        "tenancy_options": {"public": False, "all_tenants": True, "use_tenant_timezone": False},
+    },
+}

@@ -1,0 +1,17 @@
+"""Tests: same as local (embedded PostgreSQL unless DATABASE_URL is set), fast hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="essaim-broker-"))
+
+from .local import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TENANT_POOL_SIZE = 0
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

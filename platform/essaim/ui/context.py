@@ -1,0 +1,2 @@
+def navigation(request):
+    return {"cooperative": getattr(request, "cooperative", None), "membership": getattr(request, "membership", None)}

@@ -1,0 +1,14 @@
+"""A CAE's site: `<slug>.<base domain>`."""
+
+from django.urls import include, path
+
+from essaim.health import views as health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
+    path("", include("essaim.accounts.urls")),
+    path("", include("essaim.ui.urls")),
+]
