@@ -15,3 +15,6 @@ STORAGES = {
 }
 TENANT_POOL_SIZE = 0
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# Parallel runs against one server (several checkouts, or helpers) each get their own database.
+DATABASES["default"]["TEST"] = {"NAME": "test_essaim" + os.environ.get("ESSAIM_TEST_DB_SUFFIX", "")}  # noqa: F405

@@ -1,0 +1,111 @@
+"""Test set-up: two CAEs are provisioned once per session (cloned schemas make this cheap) with a
+user per role; each test runs in a rolled-back transaction and activates a CAE's schema when it
+needs one."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from essaim.accounts.models import Membership, User
+from essaim.cooperatives.models import Cooperative
+from essaim.cooperatives.provisioning import template_refresh
+from essaim.cooperatives.services import cooperative_create
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, siren_from, siret_from
+
+
+@dataclass
+class World:
+    """What every test can rely on (committed once per session)."""
+
+    cae_a: Cooperative
+    cae_b: Cooperative
+    users: dict[str, User]
+
+    def user(self, key: str) -> User:
+        return self.users[key]
+
+
+def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
+    siren = siren_from(seed)
+    return cooperative_create(
+        name=name, legal_name=f"{name} SCOP SA", slug=slug, siren=siren, siret=siret_from(siren),
+        region=extra.pop("region", "44"), address="1 place de la République", postal_code="51100",
+        city="Reims", **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        template_refresh()
+    yield
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker) -> World:
+    with django_db_blocker.unblock():
+        cae_a = _make_cooperative("alpha", "CAE Alpha", 11111111)
+        cae_b = _make_cooperative("beta", "CAE Bêta", 22222222, region="84", kind="sector", sector="construction")
+        users = {}
+        for cae, tag in ((cae_a, "a"), (cae_b, "b")):
+            for role in Membership.Role.values:
+                user = UserFactory(email=f"{role}.{tag}@exemple.fr")
+                MembershipFactory(user=user, cooperative=cae, role=role)
+                users[f"{role}_{tag}"] = user
+        users["network_staff"] = UserFactory(email="reseau@exemple.fr", network_role=User.NetworkRole.STAFF)
+        users["network_admin"] = UserFactory(email="admin@exemple.fr", network_role=User.NetworkRole.ADMIN)
+        users["nobody"] = UserFactory(email="personne@exemple.fr")
+        connection.set_schema_to_public()
+    return World(cae_a=cae_a, cae_b=cae_b, users=users)
+
+
+@pytest.fixture
+def cae_a(world, db) -> Cooperative:
+    return world.cae_a
+
+
+@pytest.fixture
+def cae_b(world, db) -> Cooperative:
+    return world.cae_b
+
+
+@contextmanager
+def tenant_context(cooperative: Cooperative):
+    previous = connection.tenant
+    connection.set_tenant(cooperative)
+    try:
+        yield cooperative
+    finally:
+        connection.set_tenant(previous)
+
+
+@pytest.fixture
+def in_cae_a(cae_a):
+    """Run the test body inside CAE A's schema."""
+    with tenant_context(cae_a):
+        yield cae_a
+
+
+def host_of(cooperative: Cooperative | None) -> str:
+    return "localhost" if cooperative is None else f"{cooperative.slug}.localhost"
+
+
+def client_for(cooperative: Cooperative | None, user: User | None = None) -> Client:
+    """A test client on a CAE's host (or the public host), optionally logged in through the
+    real login form, so the session is bound to that host like a browser's."""
+    client = Client(HTTP_HOST=host_of(cooperative))
+    if user is not None:
+        response = client.post("/connexion/", {"username": user.email, "password": PASSWORD})
+        assert response.status_code == 302, f"login failed for {user.email} on {host_of(cooperative)}"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    yield
+    connection.set_schema_to_public()

@@ -1,0 +1,44 @@
+"""factory-boy factories with French data. The demo generator reuses the same helpers."""
+
+from __future__ import annotations
+
+import factory
+from stdnum import luhn
+
+from essaim.accounts.models import Membership, User
+
+PASSWORD = "motdepasse-de-test-2026"
+
+
+def siren_from(seed: int) -> str:
+    base = f"{seed % 10**8:08d}"
+    return base + luhn.calc_check_digit(base)
+
+
+def siret_from(siren: str, establishment: int = 1) -> str:
+    base = f"{siren}{establishment:04d}"
+    return base + luhn.calc_check_digit(base)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"personne{n}@exemple.fr")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.COUNSELLOR
