@@ -13,7 +13,6 @@ from django.test import Client
 
 from essaim.accounts.models import Membership, User
 from essaim.cooperatives.models import Cooperative
-from essaim.cooperatives.provisioning import template_refresh
 from essaim.cooperatives.services import cooperative_create
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, siren_from, siret_from
 
@@ -37,13 +36,6 @@ def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
         region=extra.pop("region", "44"), address="1 place de la République", postal_code="51100",
         city="Reims", **extra,
     )
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        template_refresh()
-    yield
 
 
 @pytest.fixture(scope="session")

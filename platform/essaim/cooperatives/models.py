@@ -109,11 +109,3 @@ class SpareSchema(models.Model):
 
     class Meta:
         ordering = ["id"]
-
-
-class TemplateState(models.Model):
-    """The migration fingerprint the template schema was built with (one row)."""
-
-    schema_name = models.CharField(max_length=63, unique=True)
-    fingerprint = models.CharField(max_length=64)
-    built_at = models.DateTimeField(default=timezone.now)

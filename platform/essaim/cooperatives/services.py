@@ -67,7 +67,15 @@ def cooperative_create(
         if by_migrations:
             schema_migrate(cooperative.schema_name)
         else:
-            schema_provision(cooperative.schema_name)
+            cooperative.provisioned_by = schema_provision(cooperative.schema_name)
         cooperative.save()
         Domain.objects.create(domain=domain_name, tenant=cooperative, is_primary=True)
+        if settings.TENANT_POOL_SIZE:
+            transaction.on_commit(_queue_pool_refill)
     return cooperative
+
+
+def _queue_pool_refill() -> None:
+    from .tasks import pool_refill
+
+    pool_refill.delay()

@@ -44,8 +44,7 @@ TENANT_MODEL = "cooperatives.Cooperative"
 TENANT_DOMAIN_MODEL = "cooperatives.Domain"
 PUBLIC_SCHEMA_URLCONF = "essaim.urls_public"
 ROOT_URLCONF = "essaim.urls_tenant"
-# The migrated template that spare schemas are cloned from (see essaim.cooperatives.provisioning).
-TENANT_TEMPLATE_SCHEMA = "cae_template"
+# Spare schemas kept ready (built by migrations in the background, renamed on demand).
 TENANT_POOL_SIZE = env.int("ESSAIM_TENANT_POOL_SIZE", default=3)
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 

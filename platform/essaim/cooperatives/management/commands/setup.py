@@ -1,15 +1,15 @@
-"""Bring the database up to date: public schema, every CAE, the template, the spare pool,
+"""Bring the database up to date: public schema, every CAE, the spare-schema pool,
 and (with --demo-if-empty) the demo network."""
 
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
 from essaim.cooperatives.models import Cooperative
-from essaim.cooperatives.provisioning import pool_refill, template_refresh
+from essaim.cooperatives.provisioning import pool_refill
 
 
 class Command(BaseCommand):
-    help = "Migre le schéma public et les CAE, prépare le gabarit et la réserve de schémas."
+    help = "Migre le schéma public et les CAE, prépare la réserve de schémas."
 
     def add_arguments(self, parser):
         parser.add_argument("--demo-if-empty", action="store_true",
@@ -18,8 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, demo_if_empty=False, verbosity=1, **options):
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
-        if template_refresh():
-            self.stdout.write("Gabarit des CAE reconstruit.")
         if demo_if_empty and not Cooperative.objects.exists():
             pool_refill(size=max(settings.TENANT_POOL_SIZE, 3))
             call_command("demo", verbosity=verbosity)

@@ -1,0 +1,157 @@
+"""Provisioning: a CAE given a renamed spare schema has exactly the schema that replaying the
+migrations gives, and creating a CAE is all or nothing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from essaim.cooperatives import provisioning
+from essaim.cooperatives.models import Cooperative, Domain, SpareSchema
+from essaim.cooperatives.services import cooperative_create
+from tests.conftest import tenant_context
+from tests.factories import siren_from, siret_from
+
+CATALOG_QUERIES = {
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               replace(coalesce(pg_get_expr(d.adbin, d.adrelid), ''), %(schema)s || '.', '')
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE n.nspname = %(schema)s AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+        ORDER BY 1, 2""",
+    "indexes": """
+        SELECT tablename, indexname, replace(indexdef, %(schema)s || '.', '')
+        FROM pg_indexes WHERE schemaname = %(schema)s ORDER BY 1, 2""",
+    "constraints": """
+        SELECT c.relname, con.conname, con.contype, replace(pg_get_constraintdef(con.oid), %(schema)s || '.', '')
+        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %(schema)s ORDER BY 1, 2""",
+    "sequences": """
+        SELECT sequencename, data_type, increment_by FROM pg_sequences
+        WHERE schemaname = %(schema)s ORDER BY 1""",
+    "migrations": "SELECT app, name FROM {schema}.django_migrations ORDER BY app, name",
+}
+
+
+def catalog(schema: str) -> dict:
+    result = {}
+    with connection.cursor() as cursor:
+        for name, sql in CATALOG_QUERIES.items():
+            cursor.execute(sql.replace("{schema}", f'"{schema}"'), {"schema": schema})
+            result[name] = cursor.fetchall()
+    return result
+
+
+def coop_kwargs(name: str, seed: int, **extra) -> dict:
+    siren = siren_from(seed)
+    return dict(name=f"CAE {name}", legal_name=f"CAE {name} SCOP", slug=name, siren=siren, siret=siret_from(siren),
+                region="44", address="3 rue Libergier", postal_code="51100", city="Reims") | extra
+
+
+def test_spare_equals_migrations(world, db):
+    provisioning.pool_refill(size=1)
+    spare = cooperative_create(**coop_kwargs("reserve", 33333332))
+    assert spare.provisioned_by == "spare"
+    assert not SpareSchema.objects.exists(), "the spare should have been used"
+    migrated = cooperative_create(**coop_kwargs("migree", 33333333), by_migrations=True)
+
+    reference = catalog(migrated.schema_name)
+    assert reference["columns"], "the migrated schema has tables"
+    assert any(row[0] == "people_site" for row in reference["columns"])
+    assert any(row[1] == "site_unique_name" for row in reference["constraints"])
+    assert catalog(spare.schema_name) == reference
+
+
+def test_empty_pool_falls_back_to_migrations(world, db):
+    assert provisioning.pool_size() == 0
+    coop = cooperative_create(**coop_kwargs("sans-reserve", 33333334))
+    assert coop.provisioned_by == "migrations"
+    with tenant_context(coop):
+        from tenants.people.models import Site
+
+        Site.objects.create(name="Siège", city="Reims", department="51")
+        assert Site.objects.count() == 1
+
+
+def test_tenant_creation_is_atomic(world, db):
+    before = set(_schemas())
+    # A slug already taken by a domain makes the Domain insert fail after the schema exists.
+    Domain.objects.create(domain="doublon.localhost", tenant=world.cae_a, is_primary=False)
+    with pytest.raises(ValidationError):
+        cooperative_create(**coop_kwargs("doublon", 44444441))
+    assert set(_schemas()) == before
+    assert not Cooperative.objects.filter(slug="doublon").exists()
+
+
+def test_failure_after_schema_created_leaves_nothing(world, db, monkeypatch):
+    from django.db import IntegrityError
+
+    before = set(_schemas())
+    count = Cooperative.objects.count()
+    real_create = Domain.objects.create
+
+    def failing_create(**kwargs):
+        raise IntegrityError("panne simulée après la création du schéma")
+
+    monkeypatch.setattr(Domain.objects, "create", failing_create)
+    with pytest.raises(IntegrityError):
+        cooperative_create(**coop_kwargs("panne", 44444442))
+    monkeypatch.setattr(Domain.objects, "create", real_create)
+    assert set(_schemas()) == before
+    assert Cooperative.objects.count() == count
+
+
+def test_schema_name_is_generated_never_user_input(world, db):
+    coop = cooperative_create(**coop_kwargs("cae-nom-libre", 55555551))
+    assert coop.schema_name == f"cae_{coop.pk}"
+    with pytest.raises(ValidationError) as exc:
+        cooperative_create(**coop_kwargs("x; drop schema public", 55555552))
+    assert "slug" in exc.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("siren", "123456789", "SIREN invalide"),
+        ("siret", "12345678901234", "SIRET invalide"),
+        ("slug", "admin", "réservé"),
+        ("postal_code", "5110", "Code postal"),
+        ("contribution_rate", "75", "inférieure ou égale"),
+    ],
+)
+def test_bad_input_is_refused_in_french_and_writes_nothing(world, db, field, value, message):
+    before = set(_schemas())
+    with pytest.raises(ValidationError) as exc:
+        cooperative_create(**coop_kwargs("mauvaise", 66666661, **{field: value}))
+    assert any(message in m for m in exc.value.message_dict[field])
+    assert set(_schemas()) == before
+
+
+def test_create_cooperative_command(world, db, capsys):
+    siren = siren_from(77777771)
+    call_command("create_cooperative", name="Coop Ligne", slug="ligne", siren=siren, siret=siret_from(siren),
+                 region="53", postal_code="35000", city="Rennes", address="1 quai Lamartine")
+    assert "cae_" in capsys.readouterr().out
+    assert Domain.objects.filter(domain="ligne.localhost").exists()
+    with pytest.raises(CommandError, match="SIREN invalide"):
+        call_command("create_cooperative", name="Coop", slug="autre", siren="1", siret="2",
+                     region="53", postal_code="35000", city="Rennes", address="x")
+
+
+def test_stale_spares_are_discarded(world, db):
+    provisioning.pool_refill(size=1)
+    SpareSchema.objects.update(fingerprint="ancienne-version")
+    name = SpareSchema.objects.get().name
+    assert provisioning.pool_discard_stale() == 1
+    assert name not in _schemas()
+    coop = cooperative_create(**coop_kwargs("apres-migration", 88888881))
+    assert coop.schema_name in _schemas()
+
+
+def _schemas() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace")
+        return [row[0] for row in cursor.fetchall()]
