@@ -5,3 +5,6 @@ class KeysConfig(AppConfig):
     name = "api.keys"
     label = "apikeys"
     verbose_name = "Clés d'API"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the OpenAPI description of key auth)

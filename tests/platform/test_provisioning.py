@@ -47,8 +47,8 @@ def catalog(schema: str) -> dict:
 
 def coop_kwargs(name: str, seed: int, **extra) -> dict:
     siren = siren_from(seed)
-    return dict(name=f"CAE {name}", legal_name=f"CAE {name} SCOP", slug=name, siren=siren, siret=siret_from(siren),
-                region="44", address="3 rue Libergier", postal_code="51100", city="Reims") | extra
+    return {"name": f"CAE {name}", "legal_name": f"CAE {name} SCOP", "slug": name, "siren": siren, "siret": siret_from(siren),
+                "region": "44", "address": "3 rue Libergier", "postal_code": "51100", "city": "Reims"} | extra
 
 
 def test_spare_equals_migrations(world, db):

@@ -109,3 +109,6 @@ class SpareSchema(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

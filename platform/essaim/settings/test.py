@@ -18,3 +18,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 
 # Parallel runs against one server (several checkouts, or helpers) each get their own database.
 DATABASES["default"]["TEST"] = {"NAME": "test_essaim" + os.environ.get("ESSAIM_TEST_DB_SUFFIX", "")}  # noqa: F405
+# pytest-django runs with DEBUG=False: let WhiteNoise serve from the finders, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
