@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from .selectors import membership_for
@@ -23,3 +23,16 @@ class LoginForm(AuthenticationForm):
         cooperative = getattr(self.request, "cooperative", None)
         if cooperative is not None and membership_for(user=user, cooperative=cooperative) is None:
             raise forms.ValidationError(self.error_messages["not_member"], code="not_member")
+
+
+class CooperativePasswordResetForm(PasswordResetForm):
+    """On a CAE's domain, only that CAE's members receive a reset link (and the page says the
+    same thing whether or not the address exists)."""
+
+    cooperative = None
+
+    def get_users(self, email):
+        users = super().get_users(email)
+        if self.cooperative is None:
+            return users
+        return (u for u in users if membership_for(user=u, cooperative=self.cooperative) is not None)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
-from .forms import LoginForm
+from .forms import CooperativePasswordResetForm, LoginForm
 
 
 class LoginView(auth_views.LoginView):
@@ -19,6 +19,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+    form_class = CooperativePasswordResetForm
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.cooperative = getattr(self.request, "cooperative", None)
+        return form
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
