@@ -29,6 +29,7 @@ run: $(STAMP)
 	$(PY) -m essaim.devstack run
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m essaim.devstack test -- $(PYTEST_ARGS)
 
 bench: $(STAMP)
