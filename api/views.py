@@ -1,3 +1,4 @@
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -6,7 +7,13 @@ from rest_framework.views import APIView
 
 class TenantAPIView(APIView):
     """Base of every API view on a CAE's domain: the request's schema is the CAE's, and the key
-    was looked up in that schema, so nothing here can reach another CAE."""
+    was looked up in that schema, so nothing here can reach another CAE. A view that must read
+    across CAEs does not exist; one that bypasses this needs a method named `dangerously_…`."""
+
+    def initial(self, request, *args, **kwargs):
+        if getattr(request._request, "cooperative", None) is None:
+            raise Http404
+        super().initial(request, *args, **kwargs)
 
 
 class MeView(TenantAPIView):

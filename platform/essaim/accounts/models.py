@@ -67,6 +67,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Django admin (public domain only) is for network admins."""
         return self.is_active and self.network_role == self.NetworkRole.ADMIN
 
+    def has_perm(self, perm, obj=None) -> bool:
+        # The platform admin is the network admins' tool: they hold every admin permission.
+        if self.is_staff:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_staff or super().has_module_perms(app_label)
+
     @property
     def is_network_staff(self) -> bool:
         return self.network_role in (self.NetworkRole.STAFF, self.NetworkRole.ADMIN)

@@ -138,7 +138,11 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"  # outside the web root; served only through checked views
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"),
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Essaim <ne-pas-repondre@essaim.coop>")
 
 REST_FRAMEWORK = {
