@@ -40,6 +40,10 @@ def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
 
 @pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker) -> World:
+    # pytest-django only creates the test database if a collected test asks for `db`: never let
+    # this fixture write to the development database.
+    name = connection.settings_dict["NAME"]
+    assert name.startswith("test_"), f"refusing to build the test world in {name!r}: mark the test django_db"
     with django_db_blocker.unblock():
         cae_a = _make_cooperative("alpha", "CAE Alpha", 11111111)
         cae_b = _make_cooperative("beta", "CAE Bêta", 22222222, region="84", kind="sector", sector="construction")
@@ -101,3 +105,18 @@ def client_for(cooperative: Cooperative | None, user: User | None = None) -> Cli
 def _back_to_public():
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_broker():
+    """Messages left by an interrupted run must not be delivered to this one."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for sub in ("queue", "processed"):
+        folder = Path(settings.CELERY_BROKER_DIR) / sub
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    yield

@@ -13,6 +13,10 @@ from essaim.cooperatives.tasks import cooperative_heartbeat
 from tenants.audit.models import AuditEntry
 from tests.conftest import tenant_context
 
+# The tests run in a transaction (so the test database exists); the worker thread has its own
+# connection and commits, which is what a real worker does.
+pytestmark = pytest.mark.django_db
+
 
 @app.task(name="tests.schema_probe")
 def schema_probe() -> str:
