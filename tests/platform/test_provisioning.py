@@ -155,3 +155,11 @@ def _schemas() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace")
         return [row[0] for row in cursor.fetchall()]
+
+
+def test_pool_refill_command(world, db, capsys):
+    call_command("pool_refill", size=2)
+    assert "2 schéma(s) prêt(s)" in capsys.readouterr().out
+    assert provisioning.pool_size() == 2
+    call_command("pool_refill", size=2)
+    assert "0 préparé(s)" in capsys.readouterr().out
