@@ -1,8 +1,28 @@
-from django.db import transaction
+"""Writes on people and journeys. Every write is atomic, validated, audited."""
 
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from essaim.core.errors import AppError
 from tenants.audit.services import audit_record
 
-from .models import Site
+from . import rules
+from .journey import EventKind, ExitOutcome, Stage, Step, next_stage, replay
+from .models import (
+    Contract,
+    ContractAmendment,
+    Entrepreneur,
+    Journey,
+    JourneyEvent,
+    PeopleSettings,
+    Reminder,
+    Site,
+)
 
 
 @transaction.atomic
@@ -13,3 +33,170 @@ def site_create(*, name: str, kind: str, city: str, department: str, address: st
     site.save()
     audit_record(action="site_create", target=f"site:{site.pk}", acting_user=acting_user)
     return site
+
+
+@transaction.atomic
+def entrepreneur_create(*, site: Site, first_name: str, last_name: str, gender: str, opened_on: date | None = None,
+                        acting_user=None, **fields) -> Entrepreneur:
+    """A new candidate, with an open journey. Raises ValidationError (French) on bad input."""
+    person = Entrepreneur(site=site, first_name=first_name.strip(), last_name=last_name.strip(), gender=gender,
+                          **fields)
+    if person.email:
+        person.email = person.email.strip().lower()
+    person.full_clean()
+    person.save()
+    Journey.objects.create(entrepreneur=person, number=1, opened_on=opened_on or timezone.localdate())
+    audit_record(action="entrepreneur_create", target=f"entrepreneur:{person.pk}", acting_user=acting_user)
+    return person
+
+
+def journey_current(person: Entrepreneur) -> Journey:
+    journey = person.journeys.order_by("-number").first()
+    if journey is None:  # imported people without a journey get one
+        journey = Journey.objects.create(entrepreneur=person, number=1, opened_on=timezone.localdate())
+    return journey
+
+
+def _steps(journey: Journey) -> list[Step]:
+    return [Step(kind, on) for kind, on in journey.events.order_by("on", "id").values_list("kind", "on")]
+
+
+@transaction.atomic
+def journey_record_event(
+    *,
+    person: Entrepreneur,
+    kind: str,
+    on: date,
+    acting_user=None,
+    ends_on: date | None = None,
+    weekly_hours: Decimal | None = None,
+    monthly_gross: Decimal | None = None,
+    outcome: str = "",
+    details: dict | None = None,
+) -> JourneyEvent:
+    """Record a dated step of the person's current journey, enforcing the state machine and
+    the legal rules. Raises AppError with a stable code and a French message; writes nothing
+    then."""
+    person = Entrepreneur.objects.select_for_update().get(pk=person.pk)
+    journey = journey_current(person)
+    if journey.closed_on is not None:
+        raise AppError("journey_closed", "Ce parcours est clos : ouvrez un nouveau parcours pour cette personne.",
+                       field="kind")
+    if on < journey.opened_on:
+        raise AppError("journey_event_before_start",
+                       f"La date précède le début du parcours ({journey.opened_on:%d/%m/%Y}).", field="on")
+    steps = _steps(journey)
+    if steps and on < steps[-1].on:
+        raise AppError("journey_event_out_of_order",
+                       f"La date précède la dernière étape enregistrée ({steps[-1].on:%d/%m/%Y}).", field="on")
+    stage = replay(steps)
+    new_stage = next_stage(stage, kind)
+    contracts = list(journey.contracts.all())
+    details = dict(details or {})
+
+    if kind in (EventKind.CAPE_SIGNED, EventKind.CAPE_RENEWED):
+        if ends_on is None:
+            raise AppError("cape_end_required", "Indiquez la date de fin du CAPE.", field="ends_on")
+        capes = [c for c in contracts if c.kind == Contract.Kind.CAPE]
+        if kind == EventKind.CAPE_RENEWED:
+            rules.cape_check_renewal(renewals_so_far=len(capes) - 1)
+        rules.cape_check_period(start=on, end=ends_on)
+    elif kind == EventKind.CESA_SIGNED:
+        first_revenue = next((s.on for s in steps if s.kind == EventKind.FIRST_REVENUE), None)
+        rules.cesa_check_first_revenue(cesa_start=on, first_revenue_on=first_revenue,
+                                       required=PeopleSettings.current().cesa_requires_first_revenue)
+        _check_pay(weekly_hours, monthly_gross, required=True)
+    elif kind == EventKind.AMENDMENT:
+        _check_pay(weekly_hours, monthly_gross, required=True)
+    elif kind == EventKind.EXIT:
+        if outcome not in ExitOutcome.values:
+            raise AppError("exit_outcome_required", "Choisissez l'issue de la sortie.", field="outcome")
+        details["outcome"] = outcome
+
+    event = JourneyEvent.objects.create(journey=journey, kind=kind, on=on, details=details, recorded_by=_user(acting_user))
+    if kind in (EventKind.CAPE_SIGNED, EventKind.CAPE_RENEWED):
+        renewal = sum(1 for c in contracts if c.kind == Contract.Kind.CAPE)
+        Contract.objects.create(journey=journey, kind=Contract.Kind.CAPE, renewal=renewal, starts_on=on,
+                                ends_on=ends_on, event=event)
+    elif kind == EventKind.CESA_SIGNED:
+        Contract.objects.create(journey=journey, kind=Contract.Kind.CESA, starts_on=on, weekly_hours=weekly_hours,
+                                monthly_gross=monthly_gross, event=event)
+        journey.contracts.filter(kind=Contract.Kind.CAPE, ends_on__gt=on).update(ends_on=on)
+    elif kind == EventKind.AMENDMENT:
+        cesa = next(c for c in reversed(contracts) if c.kind == Contract.Kind.CESA)
+        ContractAmendment.objects.create(contract=cesa, effective_on=on, weekly_hours=weekly_hours,
+                                         monthly_gross=monthly_gross, event=event)
+    elif kind == EventKind.EXIT:
+        journey.closed_on = on
+        journey.exit_outcome = outcome
+        journey.save(update_fields=["closed_on", "exit_outcome"])
+        journey.contracts.filter(ends_on__isnull=True).update(ends_on=on)
+        journey.contracts.filter(ends_on__gt=on).update(ends_on=on)
+
+    if person.stage != new_stage:
+        person.stage = new_stage
+        person.save(update_fields=["stage"])
+    audit_record(action=f"journey_{kind}", target=f"entrepreneur:{person.pk}", acting_user=acting_user)
+    return event
+
+
+def _check_pay(weekly_hours, monthly_gross, *, required: bool) -> None:
+    if required and (weekly_hours is None or monthly_gross is None):
+        raise AppError("pay_basis_required", "Indiquez les heures hebdomadaires et le salaire brut mensuel.",
+                       field="weekly_hours")
+    if weekly_hours is not None and not (Decimal("0") < Decimal(weekly_hours) <= Decimal("35")):
+        raise AppError("weekly_hours_invalid", "Les heures hebdomadaires vont de 0 à 35.", field="weekly_hours")
+    if monthly_gross is not None and Decimal(monthly_gross) < 0:
+        raise AppError("monthly_gross_invalid", "Le salaire ne peut être négatif.", field="monthly_gross")
+
+
+def _user(acting_user):
+    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def journey_reopen(*, person: Entrepreneur, on: date, acting_user=None) -> Journey:
+    """A person who left comes back: a new journey, the old one is kept as history."""
+    person = Entrepreneur.objects.select_for_update().get(pk=person.pk)
+    current = journey_current(person)
+    if current.closed_on is None:
+        raise AppError("journey_still_open", "Le parcours en cours n'est pas clos.", field="on")
+    if on < current.closed_on:
+        raise AppError("journey_reopen_before_exit", "Le nouveau parcours commence après la sortie.", field="on")
+    journey = Journey.objects.create(entrepreneur=person, number=current.number + 1, opened_on=on)
+    person.stage = Stage.CANDIDATE
+    person.save(update_fields=["stage"])
+    audit_record(action="journey_reopen", target=f"entrepreneur:{person.pk}", acting_user=acting_user)
+    return journey
+
+
+@transaction.atomic
+def reminders_generate(*, today: date) -> list[Reminder]:
+    """Create the reminders that are due by `today` and not yet created (idempotent)."""
+    created: list[Reminder] = []
+    open_contracts = (
+        Contract.objects.filter(journey__closed_on__isnull=True)
+        .select_related("journey__entrepreneur")
+        .order_by("journey_id", "starts_on", "id")
+    )
+    latest: dict[int, Contract] = {}
+    for contract in open_contracts:
+        latest[contract.journey_id] = contract  # the journey's latest contract decides
+    for contract in latest.values():
+        person = contract.journey.entrepreneur
+        if contract.kind == Contract.Kind.CAPE and contract.ends_on:
+            dues = rules.cape_reminders(ends_on=contract.ends_on)
+        elif contract.kind == Contract.Kind.CESA and person.stage == Stage.CESA:
+            dues = rules.associate_reminders(cesa_start=contract.starts_on)
+        else:
+            continue
+        for due in dues:
+            if due.on <= today <= due.deadline:
+                reminder, made = Reminder.objects.get_or_create(
+                    kind=due.kind, entrepreneur=person, due_on=due.on,
+                    defaults={"deadline": due.deadline, "message": f"{person} — {due.message}",
+                              "counsellor_id": person.counsellor_id},
+                )
+                if made:
+                    created.append(reminder)
+    return created

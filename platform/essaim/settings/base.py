@@ -36,6 +36,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "tenants.audit",
     "tenants.people",
+    "tenants.support",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]

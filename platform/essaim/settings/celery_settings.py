@@ -36,6 +36,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "essaim.cooperatives.tasks.pool_refill",
         "schedule": crontab(minute="*/10"),
     },
+    # Legal deadlines (CAPE end, associate deadline): reminders for counsellors, in every CAE.
+    "people-daily-reminders": {
+        "task": "tenants.people.tasks.daily_reminders",
+        "schedule": crontab(hour=6, minute=30),
+        "tenancy_options": {"public": False, "all_tenants": True, "use_tenant_timezone": False},
+    },
     # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
     "cooperative-heartbeat": {
         "task": "essaim.cooperatives.tasks.cooperative_heartbeat",
