@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("v1/me", views.MeView.as_view(), name="api-me"),
+    path("v1/", include("api.people.urls")),
     # The schema and its documentation hold no CAE data: readable without a key.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
          name="api-schema"),

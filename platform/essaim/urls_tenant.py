@@ -10,5 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
     path("", include("essaim.accounts.urls")),
+    path("personnes/", include("tenants.people.urls")),
+    path("accompagnement/", include("tenants.support.urls")),
     path("", include("essaim.ui.urls")),
 ]
