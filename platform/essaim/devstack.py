@@ -19,7 +19,7 @@ from essaim.devdb import REPO_ROOT, data_dir, embedded_database_url, get_embedde
 
 MANAGE = [sys.executable, str(REPO_ROOT / "manage.py")]
 PORT = int(os.environ.get("ESSAIM_PORT", "8000"))
-DEMO_PASSWORD = "essaim-demo-2026"
+from essaim.demo.logins import DEMO_PASSWORD  # noqa: E402
 
 
 class Supervisor:
@@ -52,7 +52,7 @@ class Supervisor:
     def stop_children(self, timeout: float = 10.0) -> None:
         for proc in self.children:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                proc.send_signal(signal.SIGINT)  # what Ctrl-C sends: warm shutdown for Celery
         deadline = time.monotonic() + timeout
         for proc in self.children:
             try:
@@ -93,7 +93,6 @@ def cmd_run(sup: Supervisor, args: argparse.Namespace) -> int:
     celery = [sys.executable, "-m", "celery", "-A", "essaim"]
     sup.spawn([*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"])
     sup.spawn([*celery, "beat", "--loglevel", "WARNING",
-               "--scheduler", "tenant_schemas_celery.scheduler.TenantAwareScheduler",
                "--schedule", str(data_dir() / "celerybeat-schedule")])
     print(banner())
     while True:
@@ -105,19 +104,26 @@ def cmd_run(sup: Supervisor, args: argparse.Namespace) -> int:
 
 
 def banner() -> str:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "essaim.settings.local")
+    import django
+    from django.db import connections
+
+    django.setup()
     from essaim.demo.logins import demo_logins
 
+    logins = demo_logins()
+    connections.close_all()
     lines = [
         "",
         "Essaim est prêt.",
         f"  Réseau (site public) : http://localhost:{PORT}/",
     ]
-    for slug, name in demo_logins()["cooperatives"]:
+    for slug, name in logins["cooperatives"]:
         lines.append(f"  {name:<32} http://{slug}.localhost:{PORT}/")
     lines.append(f"  Administration réseau : http://localhost:{PORT}/admin/")
     lines.append("")
     lines.append(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
-    for email, role in demo_logins()["users"]:
+    for email, role in logins["users"]:
         lines.append(f"  {email:<40} {role}")
     lines.append("")
     lines.append("Ctrl-C pour arrêter.")

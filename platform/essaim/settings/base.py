@@ -20,6 +20,7 @@ SHARED_APPS = [
     "essaim.core",
     "essaim.cooperatives",
     "essaim.accounts",
+    "essaim.demo",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

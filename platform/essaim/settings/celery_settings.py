@@ -10,7 +10,7 @@ env = environ.Env()
 _data = Path(env.str("ESSAIM_DATA_DIR", default=str(Path(__file__).resolve().parents[3] / ".data")))
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(_data / "broker")))
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
     for sub in ("queue", "processed", "control"):
@@ -30,6 +30,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(_data / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "essaim.core.beat:EssaimScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Keep a few migrated spare schemas ready so that a new CAE is a rename, not a migration.
     "refill-tenant-pool": {
@@ -40,12 +41,12 @@ CELERY_BEAT_SCHEDULE = {
     "people-daily-reminders": {
         "task": "tenants.people.tasks.daily_reminders",
         "schedule": crontab(hour=6, minute=30),
-        "tenancy_options": {"public": False, "all_tenants": True, "use_tenant_timezone": False},
+        "per_cooperative": True,
     },
     # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
     "cooperative-heartbeat": {
         "task": "essaim.cooperatives.tasks.cooperative_heartbeat",
         "schedule": crontab(hour=6, minute=0),
-        "tenancy_options": {"public": False, "all_tenants": True, "use_tenant_timezone": False},
+        "per_cooperative": True,
     },
 }

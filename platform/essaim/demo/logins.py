@@ -1,0 +1,29 @@
+"""Demo logins, printed by `make run` and listed in the README."""
+
+DEMO_PASSWORD = "essaim-demo-2026"
+
+NETWORK_USERS = [
+    ("reseau@essaim.coop", "network_staff", "Équipe du réseau"),
+    ("admin@essaim.coop", "network_admin", "Administration du réseau"),
+]
+# role → (e-mail local part, French description); for the first three CAEs
+CAE_LOGINS = [
+    ("director", "direction", "Direction"),
+    ("counsellor", "conseil", "Accompagnement"),
+    ("accounts", "compta", "Comptabilité et paie"),
+    ("entrepreneur", "entrepreneur", "Entrepreneur·e"),
+]
+
+
+def demo_email(slug: str, local: str) -> str:
+    return f"{local}@{slug}.demo"
+
+
+def demo_logins() -> dict:
+    from essaim.cooperatives.models import Cooperative
+
+    coops = list(Cooperative.objects.order_by("id").values_list("slug", "name")[:10])
+    users = [(email, label) for email, _, label in NETWORK_USERS]
+    for slug, name in coops[:3]:
+        users += [(demo_email(slug, local), f"{label} — {name}") for _, local, label in CAE_LOGINS]
+    return {"cooperatives": coops, "users": users}

@@ -1,0 +1,69 @@
+"""The demo network generator: deterministic, realistic, and its logins work."""
+
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from stdnum.fr import siren, siret
+
+from essaim.cooperatives.models import Cooperative
+from essaim.demo.generator import network_plan
+from essaim.demo.logins import DEMO_PASSWORD, demo_logins
+from tenants.people.journey import Stage
+from tests.conftest import tenant_context
+
+
+def test_plan_is_deterministic():
+    one = network_plan(cooperatives=5, entrepreneurs=12, seed=7)
+    two = network_plan(cooperatives=5, entrepreneurs=12, seed=7)
+    other = network_plan(cooperatives=5, entrepreneurs=12, seed=8)
+    assert one == two
+    assert one != other
+
+
+def test_plan_is_realistic():
+    plans = network_plan(cooperatives=40, entrepreneurs=30, seed=2026)
+    assert [p.slug for p in plans[:3]] == ["cesame", "batisseurs", "kaleidoscope"]
+    assert len({p.slug for p in plans}) == 40
+    cesame = plans[0]
+    assert cesame.sites[0][:3] == ("Reims — siège", "head_office", "Reims")
+    assert any(s[1] == "branch" and s[3] == "08" for s in cesame.sites), "an Ardennes branch"
+    assert (plans[1].sector, plans[2].sector) == ("construction", "personal_services")
+    people = [person for plan in plans for person in plan.people]
+    women = sum(p.gender == "F" for p in people) / len(people)
+    assert 0.44 < women < 0.56
+    stages = Counter(p.stage for p in people)
+    assert stages[Stage.CESA] + stages[Stage.ASSOCIATE] > len(people) / 4
+    assert stages[Stage.FOLLOW_UP] + stages[Stage.CAPE] > len(people) / 3
+    assert stages[Stage.EXITED] > 0
+    situations = Counter(p.entry_situation for p in people)
+    assert situations.most_common(1)[0][0] == "job_seeker"
+    for plan in plans:
+        assert siren.is_valid(plan.siren) and siret.is_valid(plan.siret)
+
+
+@pytest.mark.django_db
+def test_command_builds_the_network_and_logins_work(world):
+    from django.test import Client
+
+    from tenants.people.models import Entrepreneur, Site
+
+    call_command("demo", cooperatives=4, entrepreneurs=6, seed=3)
+    cesame = Cooperative.objects.get(slug="cesame")
+    assert Cooperative.objects.filter(slug__in=["batisseurs", "kaleidoscope"]).count() == 2
+    with tenant_context(cesame):
+        assert Site.objects.filter(kind="head_office", city="Reims").exists()
+        assert Entrepreneur.objects.count() == 12
+    call_command("demo", cooperatives=4, entrepreneurs=6, seed=3)  # re-running skips what exists
+    assert Cooperative.objects.filter(slug="cesame").count() == 1
+
+    logins = demo_logins()
+    assert ("direction@cesame.demo", "Direction — CESAME") in logins["users"]
+    client = Client(HTTP_HOST="cesame.localhost")
+    response = client.post("/connexion/", {"username": "direction@cesame.demo", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    network = Client(HTTP_HOST="localhost")
+    assert network.post("/connexion/", {"username": "reseau@essaim.coop", "password": DEMO_PASSWORD}).status_code == 302
+    # A CESAME login does not open another CAE.
+    other = Client(HTTP_HOST="batisseurs.localhost")
+    assert other.post("/connexion/", {"username": "direction@cesame.demo", "password": DEMO_PASSWORD}).status_code == 200
