@@ -1,2 +1,46 @@
+"""Navigation per role. Apps add entries here rather than in templates."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from essaim.accounts.models import Membership
+
+# (url name, label, roles allowed; None = every member)
+CAE_NAVIGATION = [
+    ("home", _("Accueil"), None),
+    ("people:board", _("Parcours"), Membership.STAFF_ROLES),
+    ("people:list", _("Personnes"), Membership.STAFF_ROLES),
+    ("support:calendar", _("Agenda"), None),
+    ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
+    ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
+]
+
+
+def _entries(items, allowed):
+    out = []
+    for name, label, roles in items:
+        if not allowed(roles):
+            continue
+        try:
+            out.append({"url": reverse(name), "label": label, "name": name})
+        except NoReverseMatch:
+            continue  # the page is not installed in this URLconf
+    return out
+
+
 def navigation(request):
-    return {"cooperative": getattr(request, "cooperative", None), "membership": getattr(request, "membership", None)}
+    cooperative = getattr(request, "cooperative", None)
+    membership = getattr(request, "membership", None)
+    user = getattr(request, "user", None)
+    nav = []
+    if cooperative is not None and membership is not None:
+        nav = _entries(CAE_NAVIGATION, lambda roles: roles is None or membership.role in roles)
+    elif cooperative is None and user is not None and user.is_authenticated:
+        nav = [{"url": reverse("home"), "label": _("Tableau de bord réseau") if user.is_network_staff else _("Accueil"),
+                "name": "home"}]
+        if user.is_staff:
+            nav.append({"url": reverse("admin:index"), "label": _("Administration"), "name": "admin"})
+    current = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    for entry in nav:
+        entry["active"] = entry["name"] == current
+    return {"cooperative": cooperative, "membership": membership, "navigation": nav}
