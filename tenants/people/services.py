@@ -200,3 +200,35 @@ def reminders_generate(*, today: date) -> list[Reminder]:
                 if made:
                     created.append(reminder)
     return created
+
+
+def person_export(*, person: Entrepreneur) -> dict:
+    """Everything the CAE holds about one person (right of access), as plain data."""
+    from tenants.support.models import InfoSessionRegistration, Meeting, WorkshopRegistration
+
+    fields = ["first_name", "last_name", "gender", "birth_date", "email", "phone", "address", "postal_code", "city",
+              "entry_situation", "education_level", "referrer", "activity_description", "sector_naf", "stage",
+              "created_at"]
+    return {
+        "personne": {name: getattr(person, name) for name in fields} | {"site": person.site.name},
+        "parcours": [
+            {
+                "numero": j.number, "debut": j.opened_on, "sortie": j.closed_on, "issue": j.exit_outcome,
+                "etapes": [{"type": e.kind, "date": e.on, "details": e.details} for e in j.events.all()],
+                "contrats": [
+                    {"type": c.kind, "debut": c.starts_on, "fin": c.ends_on, "heures": c.weekly_hours,
+                     "brut_mensuel": c.monthly_gross,
+                     "avenants": [{"date": a.effective_on, "heures": a.weekly_hours, "brut_mensuel": a.monthly_gross}
+                                  for a in c.amendments.all()]}
+                    for c in j.contracts.all()
+                ],
+            }
+            for j in person.journeys.prefetch_related("events", "contracts__amendments")
+        ],
+        "entretiens": [{"date": m.held_at, "notes": m.notes, "suites": m.next_steps}
+                       for m in Meeting.objects.filter(entrepreneur=person)],
+        "reunions_information": [{"date": r.session.starts_at, "presence": r.status}
+                                 for r in InfoSessionRegistration.objects.filter(entrepreneur=person).select_related("session")],
+        "ateliers": [{"atelier": r.workshop.title, "date": r.workshop.starts_at, "presence": r.status}
+                     for r in WorkshopRegistration.objects.filter(entrepreneur=person).select_related("workshop")],
+    }

@@ -1,3 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "people"
-urlpatterns: list = [
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("parcours/", views.board, name="board"),
+    path("nouvelle/", views.person_create, name="create"),
+    path("moi/", views.me, name="me"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/etape/", views.person_record_event, name="record-event"),
+    path("<int:pk>/export.json", views.person_export_view, name="export"),
 ]

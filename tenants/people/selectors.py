@@ -1,0 +1,101 @@
+"""Reads on people, always scoped to the current CAE (its schema) and to the user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from essaim.accounts.models import Membership
+from essaim.core.search import words_match
+
+from .journey import Stage
+from .models import Entrepreneur
+
+
+def people_visible_to(membership: Membership) -> QuerySet[Entrepreneur]:
+    """Staff see the CAE's people; an entrepreneur sees only themself."""
+    people = Entrepreneur.objects.filter(anonymised_at__isnull=True)
+    if membership.is_staff_role:
+        return people
+    return people.filter(user_id=membership.user_id)
+
+
+def access_person(membership: Membership, pk: int) -> Entrepreneur:
+    """The one chokepoint for a person named in a URL: 404 for anyone else's."""
+    person = people_visible_to(membership).select_related("site").filter(pk=pk).first()
+    if person is None:
+        raise Http404("Personne introuvable.")
+    return person
+
+
+def people_filter(qs: QuerySet[Entrepreneur], *, q: str = "", stage: str = "", site: str = "",
+                  counsellor: str = "", sector: str = "") -> QuerySet[Entrepreneur]:
+    if q.strip():
+        annotations, condition = words_match(["first_name", "last_name", "email", "activity_description"], q)
+        qs = qs.alias(**annotations).filter(condition)
+    if stage in Stage.values:
+        qs = qs.filter(stage=stage)
+    if site.isdigit():
+        qs = qs.filter(site_id=int(site))
+    if counsellor.isdigit():
+        qs = qs.filter(counsellor_id=int(counsellor))
+    if sector:
+        qs = qs.filter(sector_naf__startswith=sector[:5])
+    return qs
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    count: int
+    people: list[Entrepreneur]
+
+
+def pipeline_board(qs: QuerySet[Entrepreneur], *, per_column: int = 15) -> list[Column]:
+    """Counts per stage (one aggregate query) and the first people of each column (one query per
+    column, whatever the number of people)."""
+    counts = dict(qs.values_list("stage").annotate(n=Count("id")))
+    columns = []
+    for stage, label in Stage.choices:
+        people = list(qs.filter(stage=stage).order_by("last_name", "first_name")
+                      .only("id", "first_name", "last_name", "stage", "sector_naf")[:per_column]) if counts.get(stage) else []
+        columns.append(Column(stage, label, counts.get(stage, 0), people))
+    return columns
+
+
+@dataclass
+class TimelineItem:
+    on: date | datetime
+    kind: str
+    title: str
+    detail: str = ""
+
+
+def person_timeline(person: Entrepreneur) -> list[TimelineItem]:
+    """Everything dated about a person, newest first, in a fixed number of queries."""
+    from tenants.support.models import InfoSessionRegistration, Meeting, WorkshopRegistration
+
+    from .models import JourneyEvent
+
+    items: list[TimelineItem] = []
+    for event in JourneyEvent.objects.filter(journey__entrepreneur=person).select_related("journey"):
+        detail = f"Parcours {event.journey.number}"
+        if event.details.get("outcome"):
+            from .journey import ExitOutcome
+
+            detail += f" — {ExitOutcome(event.details['outcome']).label}"
+        items.append(TimelineItem(event.on, "event", event.get_kind_display(), detail))
+    for meeting in Meeting.objects.filter(entrepreneur=person):
+        items.append(TimelineItem(meeting.held_at.date(), "meeting", "Entretien individuel",
+                                  meeting.next_steps or meeting.notes[:140]))
+    for reg in InfoSessionRegistration.objects.filter(entrepreneur=person).select_related("session"):
+        items.append(TimelineItem(reg.session.starts_at.date(), "info_session", "Réunion d'information",
+                                  reg.get_status_display()))
+    for reg in WorkshopRegistration.objects.filter(entrepreneur=person).select_related("workshop"):
+        items.append(TimelineItem(reg.workshop.starts_at.date(), "workshop", f"Atelier : {reg.workshop.title}",
+                                  reg.get_status_display()))
+    return sorted(items, key=lambda i: i.on if isinstance(i.on, date) else i.on.date(), reverse=True)

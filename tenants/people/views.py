@@ -1,0 +1,130 @@
+"""People pages: pipeline board, list and search, person record with its timeline, journey steps."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from essaim.accounts.models import Membership
+from essaim.core.errors import AppError
+from essaim.ui.access import member_required, staff_required
+
+from .forms import EntrepreneurForm, JourneyEventForm
+from .journey import Stage, allowed_events
+from .models import Site
+from .selectors import access_person, people_filter, people_visible_to, person_timeline, pipeline_board
+from .services import entrepreneur_create, journey_current, journey_record_event, person_export
+
+
+def _counsellors(request):
+    ids = Membership.objects.filter(cooperative=request.cooperative, is_active=True,
+                                    role__in=Membership.STAFF_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name")
+
+
+def _filters(request) -> dict:
+    return {key: request.GET.get(key, "").strip() for key in ("q", "stage", "site", "counsellor", "sector")}
+
+
+def _filter_context(request, filters):
+    return {"filters": filters, "sites": Site.objects.all(), "counsellors": _counsellors(request),
+            "stages": Stage.choices,
+            "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v)}
+
+
+@login_required
+@staff_required
+def board(request):
+    filters = _filters(request)
+    qs = people_filter(people_visible_to(request.membership), **filters)
+    return render(request, "people/board.html", {"columns": pipeline_board(qs), **_filter_context(request, filters)})
+
+
+@login_required
+@staff_required
+def person_list(request):
+    filters = _filters(request)
+    qs = people_filter(people_visible_to(request.membership), **filters).select_related("site")
+    page = Paginator(qs.order_by("last_name", "first_name", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "people/list.html", {"page_obj": page, **_filter_context(request, filters)})
+
+
+@login_required
+@staff_required
+def person_create(request):
+    form = EntrepreneurForm(request.POST or None, counsellors=_counsellors(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = entrepreneur_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("%(name)s est enregistré·e comme porteur·se de projet.") % {"name": person})
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@member_required()
+def person_detail(request, pk: int):
+    person = access_person(request.membership, pk)
+    journey = journey_current(person)
+    allowed = [] if journey.closed_on else allowed_events(person.stage)
+    form = JourneyEventForm(allowed=allowed) if request.membership.is_staff_role else None
+    return render(request, "people/detail.html", {
+        "person": person, "journey": journey, "journeys": person.journeys.all(),
+        "contracts": journey.contracts.prefetch_related("amendments"), "timeline": person_timeline(person),
+        "event_form": form, "reminders": person.reminders.filter(done_at__isnull=True),
+    })
+
+
+@login_required
+@staff_required
+@require_POST
+def person_record_event(request, pk: int):
+    person = access_person(request.membership, pk)
+    form = JourneyEventForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''} : {errors[0]}")
+        return redirect("people:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        journey_record_event(person=person, kind=data["kind"], on=data["on"], ends_on=data["ends_on"],
+                             weekly_hours=data["weekly_hours"], monthly_gross=data["monthly_gross"],
+                             outcome=data["outcome"], acting_user=request.user)
+    except AppError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Étape enregistrée."))
+    return redirect("people:detail", pk=pk)
+
+
+@login_required
+@member_required()
+def person_export_view(request, pk: int):
+    """A person's data as JSON (RGPD right of access): staff, or the person themself."""
+    person = access_person(request.membership, pk)
+    body = json.dumps(person_export(person=person), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="personne-{person.pk}.json"'
+    return response
+
+
+@login_required
+@member_required(Membership.Role.ENTREPRENEUR)
+def me(request):
+    person = people_visible_to(request.membership).first()
+    if person is None:
+        return render(request, "people/me_missing.html", status=404)
+    return redirect("people:detail", pk=person.pk)
