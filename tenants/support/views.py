@@ -1,0 +1,170 @@
+"""Support pages: the calendar, an info session or a workshop with registrations and attendance,
+the sign-in sheet, self-registration for entrepreneurs, recording a one-to-one meeting."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from essaim.core.errors import AppError
+from essaim.ui.access import member_required, staff_required
+from tenants.people.models import Entrepreneur, Site
+from tenants.people.selectors import access_person, people_visible_to
+
+from . import services
+from .models import Attendance, InfoSession, Meeting, Workshop
+
+
+def _parse_date(value: str):
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@member_required()
+def calendar(request):
+    """Sessions and workshops (and, for staff, their meetings) by period and site."""
+    today = timezone.localdate()
+    start = _parse_date(request.GET.get("du", "")) or today.replace(day=1)
+    end = _parse_date(request.GET.get("au", "")) or start.replace(day=28) + timedelta(days=35)
+    site = request.GET.get("site", "")
+    tz = timezone.get_current_timezone()
+    window = (timezone.make_aware(datetime.combine(start, time.min), tz),
+              timezone.make_aware(datetime.combine(end, time.max), tz))
+    sessions = InfoSession.objects.filter(starts_at__range=window).select_related("site").annotate(
+        registered=Count("registrations"))
+    workshops = Workshop.objects.filter(starts_at__range=window).select_related("site").annotate(
+        registered=Count("registrations"))
+    if site.isdigit():
+        sessions, workshops = sessions.filter(site_id=site), workshops.filter(site_id=site)
+    items = [("info_session", s) for s in sessions] + [("workshop", w) for w in workshops]
+    meetings = []
+    if request.membership.is_staff_role:
+        meetings = (Meeting.objects.filter(held_at__range=window, counsellor_id=request.user.pk)
+                    .select_related("entrepreneur").order_by("held_at"))
+    mine = set()
+    if not request.membership.is_staff_role:
+        me = people_visible_to(request.membership).first()
+        if me:
+            mine = set(me.workshop_registrations.values_list("workshop_id", flat=True))
+    items.sort(key=lambda pair: pair[1].starts_at)
+    page = Paginator(items, 40).get_page(request.GET.get("page"))
+    return render(request, "support/calendar.html", {
+        "page_obj": page, "meetings": meetings, "start": start, "end": end, "site": site, "sites": Site.objects.all(),
+        "mine": mine, "querystring_base": f"du={start:%Y-%m-%d}&au={end:%Y-%m-%d}&site={site}&",
+    })
+
+
+@login_required
+@staff_required
+def infosession_detail(request, pk: int):
+    session = get_object_or_404(InfoSession.objects.select_related("site"), pk=pk)
+    if request.method == "POST":
+        try:
+            if "register" in request.POST:
+                person = access_person(request.membership, int(request.POST.get("entrepreneur") or 0))
+                services.infosession_register(session=session, person=person, acting_user=request.user)
+                messages.success(request, _("Inscription enregistrée."))
+            else:
+                statuses = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("status_")}
+                services.infosession_record_attendance(session=session, statuses=statuses, acting_user=request.user)
+                messages.success(request, _("Présences enregistrées."))
+        except AppError as exc:
+            messages.error(request, exc.message)
+        return redirect("support:infosession", pk=pk)
+    return render(request, "support/infosession.html", {
+        "session": session, "registrations": session.registrations.select_related("entrepreneur"),
+        "candidates": Entrepreneur.objects.filter(stage__in=["candidate", "info_session"], anonymised_at__isnull=True)
+        .exclude(info_session_registrations__session=session).order_by("last_name")[:200],
+        "attendance": Attendance.choices,
+    })
+
+
+@login_required
+@member_required()
+def workshop_detail(request, pk: int):
+    workshop = get_object_or_404(Workshop.objects.select_related("site"), pk=pk)
+    registrations = workshop.registrations.select_related("entrepreneur")
+    context = {"workshop": workshop, "attendance": Attendance.choices, "is_staff": request.membership.is_staff_role}
+    if request.membership.is_staff_role:
+        context["registrations"] = registrations
+        context["candidates"] = (Entrepreneur.objects.filter(anonymised_at__isnull=True).exclude(stage="exited")
+                                 .exclude(workshop_registrations__workshop=workshop).order_by("last_name")[:300])
+    else:
+        me = people_visible_to(request.membership).first()
+        context["me"] = me
+        context["registered"] = bool(me and registrations.filter(entrepreneur=me).exists())
+        context["seats_left"] = workshop.capacity - registrations.count()
+    return render(request, "support/workshop.html", context)
+
+
+@login_required
+@member_required()
+@require_POST
+def workshop_action(request, pk: int):
+    workshop = get_object_or_404(Workshop, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if request.membership.is_staff_role and action == "register":
+            person = access_person(request.membership, int(request.POST.get("entrepreneur") or 0))
+            services.workshop_register(workshop=workshop, person=person, acting_user=request.user)
+        elif request.membership.is_staff_role and action == "attendance":
+            statuses = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("status_")}
+            services.workshop_record_attendance(workshop=workshop, statuses=statuses, acting_user=request.user)
+        elif action in ("self_register", "self_unregister"):
+            me = people_visible_to(request.membership).first()
+            if me is None:
+                raise Http404
+            if action == "self_register":
+                services.workshop_register(workshop=workshop, person=me, self_service=True, acting_user=request.user)
+            else:
+                services.workshop_unregister(workshop=workshop, person=me, acting_user=request.user)
+        else:
+            raise AppError("unknown_action", _("Action inconnue."))
+        messages.success(request, _("C'est enregistré."))
+    except AppError as exc:
+        messages.error(request, exc.message)
+    return redirect("support:workshop", pk=pk)
+
+
+@login_required
+@staff_required
+def workshop_sheet(request, pk: int):
+    workshop = get_object_or_404(Workshop.objects.select_related("site"), pk=pk)
+    pdf = services.workshop_attendance_sheet_pdf(workshop=workshop, cooperative_name=request.cooperative.name)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="emargement-atelier-{workshop.pk}.pdf"'
+    return response
+
+
+@login_required
+@staff_required
+@require_POST
+def meeting_create(request, person_pk: int):
+    person = access_person(request.membership, person_pk)
+    held_at = request.POST.get("held_at", "")
+    try:
+        when = timezone.make_aware(datetime.fromisoformat(held_at)) if held_at else None
+    except ValueError:
+        when = None
+    if when is None:
+        messages.error(request, _("Date de l'entretien invalide."))
+        return redirect("people:detail", pk=person.pk)
+    try:
+        services.meeting_record(person=person, held_at=when, notes=request.POST.get("notes", ""),
+                                next_steps=request.POST.get("next_steps", ""),
+                                follow_up_on=_parse_date(request.POST.get("follow_up_on", "")),
+                                acting_user=request.user)
+        messages.success(request, _("Entretien enregistré."))
+    except AppError as exc:
+        messages.error(request, exc.message)
+    return redirect("people:detail", pk=person.pk)
