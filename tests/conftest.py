@@ -120,3 +120,8 @@ def _empty_test_broker():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
     yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: they are the slowest, and a failure there should not hide the rest."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

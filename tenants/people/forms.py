@@ -6,6 +6,9 @@ from .models import Entrepreneur, Site
 
 
 class EntrepreneurForm(forms.ModelForm):
+    opened_on = forms.DateField(label=_("Premier contact"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                help_text=_("Par défaut aujourd'hui ; une date passée permet de saisir un parcours déjà commencé."))
     class Meta:
         model = Entrepreneur
         fields = ["first_name", "last_name", "gender", "birth_date", "email", "phone", "address", "postal_code",
@@ -20,6 +23,14 @@ class EntrepreneurForm(forms.ModelForm):
         if counsellors is not None:
             self.fields["counsellor"].queryset = counsellors
         self.fields["counsellor"].required = False
+
+    def clean_opened_on(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data.get("opened_on") or timezone.localdate()
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Le premier contact ne peut pas être dans le futur."))
+        return value
 
 
 class JourneyEventForm(forms.Form):
