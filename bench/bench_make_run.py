@@ -92,6 +92,7 @@ class Run:
     def __init__(self, clone: Path, port: int, log: Path, deadline: float) -> None:
         self.clone, self.port, self.deadline = clone, port, deadline
         self.marks: dict[str, float] = {}
+        self.interpreter = ""  # what the Makefile picked (printed only when it builds the venv)
         self.lines: list[str] = []
         self.log = log.open("w")
         self.started = time.monotonic()
@@ -108,7 +109,9 @@ class Run:
             self.log.write(f"[{elapsed:7.1f}] {line}")
             self.log.flush()
             self.lines.append(line)
-            if "PostgreSQL embarqué prêt" in line:
+            if line.startswith("Python : "):
+                self.interpreter = line.split(":", 1)[1].strip()
+            elif "PostgreSQL embarqué prêt" in line:
                 self.marks.setdefault("database_ready_s", elapsed)
             elif "Essaim est prêt" in line:
                 self.marks.setdefault("banner_s", elapsed)
@@ -183,6 +186,7 @@ def measure(clone: Path, label: str, deadline: float, logs: Path) -> dict:
         "seconds_to_cae_login_page": round(cae, 2),
         "phases_s": {k: round(v, 2) for k, v in sorted(run.marks.items(), key=lambda kv: kv[1])},
         "port": port,
+        "interpreter": run.interpreter or "(existing .venv)",
         "stop": stop,
     }
     print(f"  {label}: first page after {home:.1f} s (healthz {healthz:.1f} s); stopped in "
