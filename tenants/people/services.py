@@ -232,3 +232,36 @@ def person_export(*, person: Entrepreneur) -> dict:
         "ateliers": [{"atelier": r.workshop.title, "date": r.workshop.starts_at, "presence": r.status}
                      for r in WorkshopRegistration.objects.filter(entrepreneur=person).select_related("workshop")],
     }
+
+
+ANONYMOUS = "Anonymisé"
+
+
+@transaction.atomic
+def people_anonymise_expired(*, today: date) -> int:
+    """Erase identifying data of people whose last exit is older than the CAE's retention period
+    (RGPD), keeping what aggregates need: gender, birth year, entry situation, sector, site,
+    journeys, events and contracts. Idempotent."""
+    years = PeopleSettings.current().retention_years
+    limit = rules.add_months(today, -12 * years)
+    expired_ids = (Entrepreneur.objects.filter(anonymised_at__isnull=True, journeys__closed_on__lt=limit)
+                   .exclude(journeys__closed_on__isnull=True).exclude(journeys__closed_on__gte=limit)
+                   .values("pk"))
+    count = 0
+    for person in Entrepreneur.objects.filter(pk__in=expired_ids).select_for_update():
+        person.first_name, person.last_name = ANONYMOUS, f"#{person.pk}"
+        person.email = person.phone = person.address = person.referrer = ""
+        person.activity_description = ""
+        person.postal_code = person.postal_code[:2] + "000" if person.postal_code else ""
+        if person.birth_date:
+            person.birth_date = person.birth_date.replace(month=1, day=1)
+        person.user = None
+        person.anonymised_at = timezone.now()
+        person.save()
+        from tenants.support.models import Meeting
+
+        Meeting.objects.filter(entrepreneur=person).update(notes="", next_steps="")
+        count += 1
+    if count:
+        audit_record(action="people_anonymise", target=f"count:{count}")
+    return count

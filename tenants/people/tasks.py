@@ -38,3 +38,14 @@ def daily_reminders(today_iso: str | None = None) -> int:
         )
         Reminder.objects.filter(pk__in=[r.pk for r in items]).update(emailed_at=timezone.now())
     return len(pending)
+
+
+@shared_task(name="tenants.people.tasks.anonymise_expired", base=CooperativeTask)
+def anonymise_expired(today_iso: str | None = None) -> int:
+    """Runs inside one CAE's schema, nightly: applies its retention period."""
+    from datetime import date
+
+    from .services import people_anonymise_expired
+
+    today = date.fromisoformat(today_iso) if today_iso else timezone.localdate()
+    return people_anonymise_expired(today=today)

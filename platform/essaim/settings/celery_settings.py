@@ -43,6 +43,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
         "per_cooperative": True,
     },
+    # Personal data past the CAE's retention period is anonymised, aggregates kept.
+    "people-anonymise-expired": {
+        "task": "tenants.people.tasks.anonymise_expired",
+        "schedule": crontab(hour=3, minute=15),
+        "per_cooperative": True,
+    },
     # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
     "cooperative-heartbeat": {
         "task": "essaim.cooperatives.tasks.cooperative_heartbeat",
