@@ -1,6 +1,7 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,3 +43,20 @@ class MeView(TenantAPIView):
             "key": {"name": key.name, "prefix": key.prefix},
             "scopes": key.scopes,
         })
+
+
+class IdCursorPagination(CursorPagination):
+    ordering = "id"
+    page_size = 50
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
+class TenantListAPIView(TenantAPIView, generics.ListAPIView):
+    """A read-only list of one CAE's rows, cursor-paginated. Subclasses set `required_scopes`."""
+
+    pagination_class = IdCursorPagination
+
+
+class TenantRetrieveAPIView(TenantAPIView, generics.RetrieveAPIView):
+    pass

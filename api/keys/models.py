@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
-    PEOPLE_READ = "people:read", _("Lecture des personnes et contrats")
+    PEOPLE_READ = "people:read", _("Lecture des personnes (nom, étape, site) et des dates de contrat")
+    PEOPLE_PERSONAL_READ = "people:personal", _("Lecture des données personnelles (contact, naissance, situation)")
     ACTIVITY_READ = "activity:read", _("Lecture des factures, devis et notes de frais")
     LEDGER_READ = "ledger:read", _("Lecture des écritures comptables et du FEC")
     PAYROLL_READ = "payroll:read", _("Lecture de la paie")
