@@ -128,3 +128,64 @@ def me(request):
     if person is None:
         return render(request, "people/me_missing.html", status=404)
     return redirect("people:detail", pk=person.pk)
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+def _import_dir():
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    folder = Path(settings.MEDIA_ROOT) / "imports" / connection.schema_name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@login_required
+@staff_required
+def person_import(request):
+    """Upload → preview with per-row errors → confirm. The file waits outside the web root,
+    named by a random token kept in the session."""
+    import secrets
+
+    from .importing import MAX_BYTES, people_import, preview, read_table
+
+    context = {"max_mb": MAX_BYTES // (1024 * 1024)}
+    token = request.session.get("people_import")
+    if request.method == "POST" and "file" in request.FILES:
+        upload = request.FILES["file"]
+        if upload.size > MAX_BYTES:
+            messages.error(request, _("Le fichier dépasse 5 Mo."))
+            return render(request, "people/import.html", context, status=400)
+        content = upload.read()
+        try:
+            table = read_table(upload.name, content)
+            result = preview(table)
+        except AppError as exc:
+            messages.error(request, exc.message)
+            return render(request, "people/import.html", context, status=400)
+        token = f"{secrets.token_hex(16)}{'.xlsx' if upload.name.lower().endswith('.xlsx') else '.csv'}"
+        (_import_dir() / token).write_bytes(content)
+        request.session["people_import"] = token
+        context.update(result=result, filename=upload.name)
+        return render(request, "people/import.html", context)
+    if request.method == "POST" and "confirm" in request.POST and token:
+        path = _import_dir() / token
+        if not path.exists():
+            messages.error(request, _("Le fichier à importer a expiré : déposez-le à nouveau."))
+            return redirect("people:import")
+        try:
+            result = preview(read_table(token, path.read_bytes()))
+            count = people_import(result=result, only_valid=request.POST.get("only_valid") == "1",
+                                  acting_user=request.user)
+        except (AppError, ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+            return redirect("people:import")
+        path.unlink(missing_ok=True)
+        request.session.pop("people_import", None)
+        messages.success(request, _("%(n)s personne(s) importée(s), %(d)s déjà présente(s).")
+                         % {"n": count, "d": len(result.duplicates)})
+        return redirect("people:list")
+    return render(request, "people/import.html", context)
