@@ -47,3 +47,9 @@ class JourneyEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         if allowed is not None:
             self.fields["kind"].choices = [(k, label) for k, label in EventKind.choices if k in allowed]
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["name", "kind", "address", "postal_code", "city", "department"]

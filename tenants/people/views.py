@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
@@ -189,3 +189,33 @@ def person_import(request):
                          % {"n": count, "d": len(result.duplicates)})
         return redirect("people:list")
     return render(request, "people/import.html", context)
+
+
+# -- sites ------------------------------------------------------------------------------------------
+
+@login_required
+@staff_required
+def site_list(request):
+    from django.db.models import Count
+
+    from .forms import SiteForm
+    from .services import site_create
+
+    form = SiteForm(request.POST or None)
+    if request.method == "POST":
+        if request.membership.role != Membership.Role.DIRECTOR:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                site_create(acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Site ajouté."))
+                return redirect("people:sites")
+    sites = Site.objects.annotate(people=Count("entrepreneurs")).order_by("kind", "name")
+    return render(request, "people/sites.html", {"sites": sites, "form": form,
+                                                 "can_edit": request.membership.role == Membership.Role.DIRECTOR},
+                  status=400 if form.errors else 200)

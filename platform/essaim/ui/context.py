@@ -11,6 +11,7 @@ CAE_NAVIGATION = [
     ("people:board", _("Parcours"), Membership.STAFF_ROLES),
     ("people:list", _("Personnes"), Membership.STAFF_ROLES),
     ("support:calendar", _("Agenda"), None),
+    ("people:sites", _("Sites"), Membership.STAFF_ROLES),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
     ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
 ]

@@ -150,3 +150,19 @@ def test_person_form_refuses_bad_input(world, setup_a):
         assert Entrepreneur.objects.count() == 3
 
 
+
+
+def test_sites_page(world, setup_a):
+    director = client_for(world.cae_a, world.user("director_a"))
+    assert "Reims" in director.get("/personnes/sites/").content.decode()
+    bad = director.post("/personnes/sites/", {"name": "Troyes", "kind": "outreach", "city": "Troyes",
+                                              "department": "10", "postal_code": "1000"})
+    assert bad.status_code == 400 and "Code postal à 5 chiffres" in bad.content.decode()
+    director.post("/personnes/sites/", {"name": "Troyes", "kind": "outreach", "city": "Troyes", "department": "10",
+                                        "postal_code": "10000"})
+    with tenant_context(world.cae_a):
+        assert Site.objects.filter(name="Troyes").exists()
+    counsellor = client_for(world.cae_a, world.user("counsellor_a"))
+    assert counsellor.post("/personnes/sites/", {"name": "X", "kind": "outreach", "city": "X",
+                                                 "department": "10"}).status_code == 403
+    assert "Reims" not in client_for(world.cae_b, world.user("director_b")).get("/personnes/sites/").content.decode()
