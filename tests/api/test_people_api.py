@@ -63,7 +63,7 @@ def test_cursor_pagination_and_constant_queries(world, data_a):
         client.get("/api/v1/people?page_size=1")
     with CaptureQueriesContext(connection) as large:
         first = client.get("/api/v1/people?page_size=3").json()
-    assert len(large) == len(small), "the query count does not grow with the page"
+    assert 0 < len(large) == len(small), "the query count does not grow with the page"
     assert len(first["results"]) == 3 and first["next"]
     seen = [p["id"] for p in first["results"]]
     url = first["next"]
