@@ -131,7 +131,7 @@ def main() -> int:
     large, small = results["large"], results["small"]
     payload = {
         "name": "people_pages", "date": benchlib.now_iso(),
-        "what": "server time (median of %d requests through the full middleware stack) and queries per page" % REPEAT,
+        "what": f"server time (median of {REPEAT} requests through the full middleware stack) and queries per page",
         "target": "median <= 100 ms; query count independent of the number of rows",
         "results": results,
         "query_count_independent_of_rows": all(large[p]["queries"] == small[p]["queries"]
