@@ -39,7 +39,17 @@ def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
 
 
 @pytest.fixture(scope="session")
-def world(django_db_setup, django_db_blocker) -> World:
+def _no_stray_sessions(django_db_setup, django_db_blocker):
+    """Threads of the session (browser server, Celery worker) may still hold a connection when
+    the test database is dropped: end them first, so the drop never fails."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker, _no_stray_sessions) -> World:
     # pytest-django only creates the test database if a collected test asks for `db`: never let
     # this fixture write to the development database.
     name = connection.settings_dict["NAME"]

@@ -24,14 +24,29 @@ class _ThreadingServer(WSGIServer):
     daemon_threads = True
 
 
+def _closing(app):
+    """Each request runs in its own thread: close that thread's connections when it is done, or
+    the test database could not be dropped at the end of the session."""
+    from django.db import connections
+
+    def wsgi(environ, start_response):
+        try:
+            yield from app(environ, start_response)
+        finally:
+            connections.close_all()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def app_server(world):
-    server = make_server("127.0.0.1", 0, _StaticFilesHandler(WSGIHandler()), server_class=_ThreadingServer,
-                         handler_class=_Quiet)
+    server = make_server("127.0.0.1", 0, _closing(_StaticFilesHandler(WSGIHandler())),
+                         server_class=_ThreadingServer, handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_port
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
