@@ -34,29 +34,40 @@ def test_password_reset_mails_only_members_of_this_cae(world, db):
     assert "alpha.localhost" in mail.outbox[0].body
 
 
-def test_beat_sends_per_cooperative_entries_once_per_cae_and_others_once(world, db, tmp_path, settings):
-    """Through the real scheduler and the real (filesystem) broker: count the messages queued."""
-    import json
-    from pathlib import Path
+def _drain(conn) -> list[dict]:
+    """Every message waiting in the default queue, through kombu (filesystem or Redis alike)."""
+    import queue
 
+    headers = []
+    simple = conn.SimpleQueue("celery", no_ack=True)
+    try:
+        while True:
+            message = simple.get(timeout=1)
+            headers.append(message.headers)
+    except queue.Empty:
+        pass
+    finally:
+        simple.close()
+    return headers
+
+
+def test_beat_sends_per_cooperative_entries_once_per_cae_and_others_once(world, db, tmp_path):
+    """Through the real scheduler and the real broker: read back the messages it queued."""
+    from essaim.cooperatives.models import Cooperative
     from essaim.core.beat import EssaimScheduler
 
-    queue = Path(settings.CELERY_BROKER_DIR) / "queue"
-    before = set(queue.iterdir())
     scheduler = EssaimScheduler(app=app, schedule_filename=str(tmp_path / "beat"), lazy=True)
     scheduler.setup_schedule()
     entries = scheduler.schedule
     assert "people-daily-reminders@cooperatives" in entries and "refill-tenant-pool@public" in entries
-    from essaim.cooperatives.models import Cooperative
-
-    with app.producer_or_acquire() as producer:
-        scheduler.apply_entry(entries["people-daily-reminders@cooperatives"], producer=producer)
-        scheduler.apply_entry(entries["refill-tenant-pool@public"], producer=producer)
-    messages = [json.loads(p.read_text()) for p in set(queue.iterdir()) - before]
-    for p in set(queue.iterdir()) - before:
-        p.unlink()
-    schemas = sorted(m["headers"].get("_schema_name", "public") for m in messages
-                     if m["headers"]["task"] == "tenants.people.tasks.daily_reminders")
+    with app.connection_for_write() as conn:
+        _drain(conn)
+        with app.producer_or_acquire() as producer:
+            scheduler.apply_entry(entries["people-daily-reminders@cooperatives"], producer=producer)
+            scheduler.apply_entry(entries["refill-tenant-pool@public"], producer=producer)
+        messages = _drain(conn)
+    schemas = sorted(h.get("_schema_name", "public") for h in messages
+                     if h["task"] == "tenants.people.tasks.daily_reminders")
     assert schemas == sorted(Cooperative.objects.values_list("schema_name", flat=True))
-    refills = [m for m in messages if m["headers"]["task"] == "essaim.cooperatives.tasks.pool_refill"]
-    assert len(refills) == 1 and refills[0]["headers"].get("_schema_name", "public") == "public"
+    refills = [h for h in messages if h["task"] == "essaim.cooperatives.tasks.pool_refill"]
+    assert len(refills) == 1 and refills[0].get("_schema_name", "public") == "public"

@@ -14,17 +14,14 @@ def test_readyz_checks_database_and_broker(world, db):
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
 
 
-def test_readyz_reports_an_unreachable_broker(world, db, settings):
+def test_readyz_reports_an_unreachable_broker(world, db, monkeypatch):
+    from kombu import Connection
+
     from essaim.celery import app
 
-    previous = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        app.pool.force_close_all()
-        response = client_for(None).get("/readyz")
-    finally:
-        app.conf.broker_url = previous
-        app.pool.force_close_all()
+    # A real connection attempt, to a port where no broker listens.
+    monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
+    response = client_for(None).get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("erreur")
 
