@@ -109,3 +109,9 @@ def test_english_is_available(world):
     html = client.get("/").content.decode()
     assert 'lang="en"' in html
     assert "Log out" in html and "Se déconnecter" not in html
+
+
+def test_french_first_whatever_the_browser_says(world):
+    client = client_for(world.cae_a, world.user("director_a"))
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="fr"' in html and "Se déconnecter" in html

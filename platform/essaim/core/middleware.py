@@ -54,3 +54,22 @@ class TenantMainMiddleware(BaseTenantMiddleware):
 
 def public_hostnames() -> set[str]:
     return {settings.BASE_DOMAIN, "127.0.0.1", "testserver"}
+
+
+class FrenchFirstLocaleMiddleware:
+    """French unless the user chose another language (language cookie set by /i18n/setlang/):
+    the browser's Accept-Language is not followed, so a French CAE's pages stay French."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

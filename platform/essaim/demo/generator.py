@@ -122,16 +122,17 @@ class CooperativePlan:
     contribution_rate: str
     sites: list[tuple[str, str, str, str, str]]
     people: list[PersonPlan]
+    reference: date = REFERENCE_DATE
 
 
-def _journey(rng: random.Random, target: str, opened_on: date) -> list[EventPlan]:
-    """Events that lead from candidate to `target`, spaced realistically, none after REFERENCE_DATE."""
+def _journey(rng: random.Random, target: str, opened_on: date, ref: date) -> list[EventPlan]:
+    """Events that lead from candidate to `target`, spaced realistically, none after `ref`."""
     events: list[EventPlan] = []
     day = opened_on
 
     def step(days_min: int, days_max: int) -> date:
         nonlocal day
-        day = min(day + timedelta(days=rng.randint(days_min, days_max)), REFERENCE_DATE)
+        day = min(day + timedelta(days=rng.randint(days_min, days_max)), ref)
         return day
 
     order = [Stage.INFO_SESSION, Stage.FOLLOW_UP, Stage.CAPE, Stage.CESA, Stage.ASSOCIATE]
@@ -162,7 +163,8 @@ def _journey(rng: random.Random, target: str, opened_on: date) -> list[EventPlan
     return events
 
 
-def _people(rng: random.Random, fake: Faker, count: int, sector: str, sites: list, slug: str) -> list[PersonPlan]:
+def _people(rng: random.Random, fake: Faker, count: int, sector: str, sites: list, slug: str,
+            ref: date) -> list[PersonPlan]:
     people = []
     for i in range(count):
         gender = rng.choices(["F", "M", "X"], weights=[49, 49, 2])[0]
@@ -172,10 +174,10 @@ def _people(rng: random.Random, fake: Faker, count: int, sector: str, sites: lis
         site_index = 0 if rng.random() < 0.5 else rng.randrange(len(sites))
         target = _pick(rng, STAGE_WEIGHTS)
         span = {Stage.CANDIDATE: 40, Stage.INFO_SESSION: 60, Stage.FOLLOW_UP: 200, Stage.CAPE: 420}.get(target, 1500)
-        opened_on = REFERENCE_DATE - timedelta(days=rng.randint(10, span))
+        opened_on = ref - timedelta(days=rng.randint(10, span))
         person = PersonPlan(
             first_name=first, last_name=last, gender=gender,
-            birth_date=REFERENCE_DATE - timedelta(days=rng.randint(20 * 365, 62 * 365)),
+            birth_date=ref - timedelta(days=rng.randint(20 * 365, 62 * 365)),
             email=f"{slugify_ascii(first)}.{slugify_ascii(last)}.{i}@{slug}.demo",
             phone=f"06{rng.randrange(10**8):08d}",
             city=sites[site_index][2], postal_code=sites[site_index][4],
@@ -183,12 +185,15 @@ def _people(rng: random.Random, fake: Faker, count: int, sector: str, sites: lis
             referrer=rng.choice(REFERRERS), sector_naf=naf, activity_description=ACTIVITIES.get(naf, ""),
             site_index=site_index, counsellor_index=rng.randrange(2), opened_on=opened_on,
         )
-        person.events = _journey(rng, target, opened_on)
+        person.events = _journey(rng, target, opened_on, ref)
         people.append(person)
     return people
 
 
-def network_plan(*, cooperatives: int, entrepreneurs: int, seed: int) -> list[CooperativePlan]:
+def network_plan(*, cooperatives: int, entrepreneurs: int, seed: int,
+                 reference: date = REFERENCE_DATE) -> list[CooperativePlan]:
+    """Same arguments, same plan. `reference` is the day the demo is "as of": journeys end by it
+    and sessions and workshops are scheduled around it (`make run` uses today)."""
     rng = random.Random(seed)
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
@@ -222,7 +227,7 @@ def network_plan(*, cooperatives: int, entrepreneurs: int, seed: int) -> list[Co
         plans.append(CooperativePlan(
             name=name, legal_name=legal_name, slug=slug, kind=kind, sector=sector, region=region, address=address,
             postal_code=postal_code, city=city, siren=siren, siret=_siret(siren), contribution_rate=rate,
-            sites=sites, people=_people(rng, fake, count, sector, sites, slug),
+            sites=sites, people=_people(rng, fake, count, sector, sites, slug, reference), reference=reference,
         ))
     return plans
 
@@ -319,29 +324,60 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
             rng = random.Random(index)
             sessions = []
             for week in range(-6, 4):
-                day = REFERENCE_DATE + timedelta(weeks=week)
+                day = plan.reference + timedelta(weeks=week)
                 sessions.append(InfoSession(starts_at=datetime.combine(day, dtime(9, 30), PARIS), site=sites[0],
                                             capacity=15, host=counsellors[week % 2]))
             InfoSession.objects.bulk_create(sessions)
             themes = [("management", "Tenir sa comptabilité d'activité"), ("sales", "Trouver ses premiers clients"),
                       ("legal", "Le CESA expliqué"), ("insurance", "Assurer son activité"),
                       ("it", "Se lancer sur le web"), ("project", "Construire son prévisionnel")]
-            Workshop.objects.bulk_create([
+            workshops = Workshop.objects.bulk_create([
                 Workshop(title=title, theme=theme, site=sites[rng.randrange(len(sites))], capacity=12,
-                         starts_at=datetime.combine(REFERENCE_DATE + timedelta(days=7 * i - 20), dtime(14, 0), PARIS),
+                         starts_at=datetime.combine(plan.reference + timedelta(days=7 * i - 20), dtime(14, 0), PARIS),
                          facilitator_staff=counsellors[i % 2])
                 for i, (theme, title) in enumerate(themes)
             ])
+            _support_history(rng, people, plan.people, counsellors, sessions, workshops, plan.reference)
     connection.set_schema_to_public()
     return coop
 
 
-def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026, stdout=None) -> list[Cooperative]:
+def _support_history(rng, people, plans, counsellors, sessions, workshops, ref: date) -> None:
+    """Meetings at each follow-up start, info-session attendance, workshop registrations."""
+    from tenants.support.models import InfoSessionRegistration, Meeting, WorkshopRegistration
+
+    meetings, session_regs, workshop_regs = [], [], []
+    notes = ["Point sur le projet et le prévisionnel.", "Préparation du premier devis.",
+             "Bilan des trois premiers mois d'activité.", "Questions sur le CESA et les avenants."]
+    for person, plan in zip(people, plans, strict=True):
+        follow = next((e for e in plan.events if e.kind == EventKind.FOLLOW_UP), None)
+        if follow:
+            meetings.append(Meeting(entrepreneur=person, counsellor=counsellors[plan.counsellor_index],
+                                    site_id=person.site_id, held_at=datetime.combine(follow.on, dtime(10, 0), PARIS),
+                                    notes=rng.choice(notes), next_steps="Revoir le prévisionnel.",
+                                    follow_up_on=follow.on + timedelta(days=21),
+                                    follow_up_done=person.stage != Stage.FOLLOW_UP))
+        if person.stage in (Stage.CANDIDATE, Stage.INFO_SESSION) and rng.random() < 0.6:
+            session = sessions[-1 - rng.randrange(3)] if person.stage == Stage.CANDIDATE else sessions[rng.randrange(6)]
+            status = "registered" if session.starts_at.date() >= ref else "attended"
+            session_regs.append(InfoSessionRegistration(session=session, entrepreneur=person, status=status))
+        if person.stage in (Stage.CAPE, Stage.CESA) and rng.random() < 0.5:
+            workshop = workshops[rng.randrange(len(workshops))]
+            status = "registered" if workshop.starts_at.date() >= ref else rng.choice(["attended", "absent"])
+            workshop_regs.append(WorkshopRegistration(workshop=workshop, entrepreneur=person, status=status))
+    Meeting.objects.bulk_create(meetings)
+    InfoSessionRegistration.objects.bulk_create(session_regs, ignore_conflicts=True)
+    WorkshopRegistration.objects.bulk_create(workshop_regs, ignore_conflicts=True)
+
+
+def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026,
+                  reference: date = REFERENCE_DATE, stdout=None) -> list[Cooperative]:
     started = time.monotonic()
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: argon2 per user would dominate
     network_users(password_hash)
     made = []
-    for index, plan in enumerate(network_plan(cooperatives=cooperatives, entrepreneurs=entrepreneurs, seed=seed)):
+    for index, plan in enumerate(network_plan(cooperatives=cooperatives, entrepreneurs=entrepreneurs, seed=seed,
+                                             reference=reference)):
         coop = cooperative_write(plan, index=index, password_hash=password_hash)
         if stdout is not None:
             state = "créée" if coop else "déjà présente"

@@ -1,4 +1,7 @@
+from datetime import date
+
 from django.core.management import BaseCommand, CommandError
+from django.utils import timezone
 
 from essaim.demo.generator import demo_generate
 
@@ -10,9 +13,16 @@ class Command(BaseCommand):
         parser.add_argument("--cooperatives", type=int, default=6)
         parser.add_argument("--entrepreneurs", type=int, default=40, help="Personnes par CAE (le double pour la première).")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--as-of", default="", help="Date de référence AAAA-MM-JJ (défaut : aujourd'hui). "
+                            "Même graine et même date : mêmes données.")
 
-    def handle(self, *args, cooperatives, entrepreneurs, seed, **options):
+    def handle(self, *args, cooperatives, entrepreneurs, seed, as_of, **options):
         if cooperatives < 1 or entrepreneurs < 0:
             raise CommandError("--cooperatives doit valoir au moins 1 et --entrepreneurs ne peut être négatif.")
-        made = demo_generate(cooperatives=cooperatives, entrepreneurs=entrepreneurs, seed=seed, stdout=self.stdout)
+        try:
+            reference = date.fromisoformat(as_of) if as_of else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--as-of : date invalide « {as_of} » (AAAA-MM-JJ).") from exc
+        made = demo_generate(cooperatives=cooperatives, entrepreneurs=entrepreneurs, seed=seed, reference=reference,
+                             stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Réseau de démonstration : {len(made)} CAE créée(s)."))
