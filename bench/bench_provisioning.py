@@ -44,48 +44,12 @@ def parse_args() -> argparse.Namespace:
 
 # -- catalog comparison ------------------------------------------------------------------------
 
-CATALOG_QUERIES = {
-    "relations": """
-        SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %(schema)s ORDER BY 1""",
-    "columns": """
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
-               replace(coalesce(pg_get_expr(d.adbin, d.adrelid), ''), %(schema)s || '.', '')
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE n.nspname = %(schema)s AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
-        ORDER BY 1, 2""",
-    "indexes": """
-        SELECT tablename, indexname, replace(indexdef, %(schema)s || '.', '')
-        FROM pg_indexes WHERE schemaname = %(schema)s ORDER BY 1, 2""",
-    "constraints": """
-        SELECT c.relname, con.conname, con.contype, con.condeferrable, con.condeferred,
-               replace(pg_get_constraintdef(con.oid), %(schema)s || '.', '')
-        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %(schema)s ORDER BY 1, 2""",
-    "sequences": """
-        SELECT sequencename, data_type, increment_by, start_value FROM pg_sequences
-        WHERE schemaname = %(schema)s ORDER BY 1""",
-    "migrations": 'SELECT app, name FROM "{schema}".django_migrations ORDER BY app, name',
-    "content_types": 'SELECT id, app_label, model FROM "{schema}".django_content_type ORDER BY id',
-}
-
-
-def catalog(schema: str) -> dict:
-    from django.db import connection
-
-    connection.set_schema_to_public()
-    result = {}
-    with connection.cursor() as cursor:
-        for name, sql in CATALOG_QUERIES.items():
-            cursor.execute(sql.replace("{schema}", schema), {"schema": schema})
-            result[name] = cursor.fetchall()
-    return result
-
-
 # -- filler: spares built by replaying the captured migration SQL -------------------------------
+def schema_catalog(schema: str) -> dict:
+    from essaim.cooperatives.catalog import schema_catalog as catalog  # after django.setup()
+
+    return catalog(schema)
+
 
 class ReplayedSpares:
     """The SQL that `schema_migrate` ran once (DDL, migration rows, content types), replayed
@@ -113,7 +77,7 @@ class ReplayedSpares:
         self.capture_seconds = time.perf_counter() - started
         skip = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK")
         self.statements = [s for s in statements if not s[0].lstrip().upper().startswith(skip)]
-        self.reference = catalog(self.CAPTURE)
+        self.reference = schema_catalog(self.CAPTURE)
         self.checked = False
         self.made = 0
 
@@ -139,7 +103,7 @@ class ReplayedSpares:
             connection.set_schema_to_public()  # the replayed SET search_path is forgotten
             SpareSchema.objects.create(name=name, fingerprint=provisioning.migration_fingerprint())
         if not self.checked:
-            got = catalog(name)
+            got = schema_catalog(name)
             if got != self.reference:
                 diff = [key for key in got if got[key] != self.reference[key]]
                 raise SystemExit(f"A replayed spare differs from a migrated one ({', '.join(diff)}): bench aborted.")

@@ -20,6 +20,22 @@ def _user(acting_user):
     return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
 
 
+def _apply_attendance(registrations, statuses: dict[int, str]) -> dict:
+    """Check every status first (nothing written if one is wrong), then save the changes."""
+    by_person = {r.entrepreneur_id: r for r in registrations}
+    for person_id, status in statuses.items():
+        if status not in Attendance.values:
+            raise AppError("attendance_invalid", f"Présence inconnue : {status}.", field="status")
+        if person_id not in by_person:
+            raise AppError("not_registered", "Cette personne n'est pas inscrite.", field="entrepreneur")
+    for person_id, status in statuses.items():
+        registration = by_person[person_id]
+        if registration.status != status:
+            registration.status = status
+            registration.save(update_fields=["status"])
+    return by_person
+
+
 @transaction.atomic
 def infosession_register(*, session: InfoSession, person: Entrepreneur, acting_user=None) -> InfoSessionRegistration:
     session = InfoSession.objects.select_for_update().get(pk=session.pk)
@@ -35,18 +51,10 @@ def infosession_register(*, session: InfoSession, person: Entrepreneur, acting_u
 @transaction.atomic
 def infosession_record_attendance(*, session: InfoSession, statuses: dict[int, str], acting_user=None) -> int:
     """Record who came. A candidate who attended moves to « réunion d'information suivie »."""
-    registrations = {r.entrepreneur_id: r for r in session.registrations.select_related("entrepreneur")}
-    for person_id, status in statuses.items():
-        if status not in Attendance.values:
-            raise AppError("attendance_invalid", f"Présence inconnue : {status}.", field="status")
-        if person_id not in registrations:
-            raise AppError("not_registered", "Cette personne n'est pas inscrite.", field="entrepreneur")
+    registrations = _apply_attendance(session.registrations.select_related("entrepreneur"), statuses)
     day = timezone.localtime(session.starts_at).date()
     for person_id, status in statuses.items():
         registration = registrations[person_id]
-        if registration.status != status:
-            registration.status = status
-            registration.save(update_fields=["status"])
         if status == Attendance.ATTENDED and registration.entrepreneur.stage == Stage.CANDIDATE:
             journey_record_event(person=registration.entrepreneur, kind=EventKind.INFO_SESSION, on=day,
                                  acting_user=acting_user)
@@ -103,17 +111,7 @@ def workshop_unregister(*, workshop: Workshop, person: Entrepreneur, acting_user
 
 @transaction.atomic
 def workshop_record_attendance(*, workshop: Workshop, statuses: dict[int, str], acting_user=None) -> int:
-    registrations = {r.entrepreneur_id: r for r in workshop.registrations.all()}
-    for person_id, status in statuses.items():
-        if status not in Attendance.values:
-            raise AppError("attendance_invalid", f"Présence inconnue : {status}.", field="status")
-        if person_id not in registrations:
-            raise AppError("not_registered", "Cette personne n'est pas inscrite.", field="entrepreneur")
-    for person_id, status in statuses.items():
-        registration = registrations[person_id]
-        if registration.status != status:
-            registration.status = status
-            registration.save(update_fields=["status"])
+    _apply_attendance(workshop.registrations.all(), statuses)
     audit_record(action="workshop_attendance", target=f"workshop:{workshop.pk}", acting_user=acting_user)
     return len(statuses)
 

@@ -29,6 +29,18 @@ def _parse_date(value: str):
         return None
 
 
+def _statuses(request) -> dict[int, str]:
+    """`status_<person id>` fields of an attendance form; a malformed id is refused."""
+    statuses = {}
+    for key, value in request.POST.items():
+        if key.startswith("status_"):
+            person_id = key.removeprefix("status_")
+            if not person_id.isdigit():
+                raise AppError("attendance_invalid", _("Formulaire de présence invalide."), field="status")
+            statuses[int(person_id)] = value
+    return statuses
+
+
 @login_required
 @member_required()
 def calendar(request):
@@ -75,8 +87,7 @@ def infosession_detail(request, pk: int):
                 services.infosession_register(session=session, person=person, acting_user=request.user)
                 messages.success(request, _("Inscription enregistrée."))
             else:
-                statuses = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("status_")}
-                services.infosession_record_attendance(session=session, statuses=statuses, acting_user=request.user)
+                services.infosession_record_attendance(session=session, statuses=_statuses(request), acting_user=request.user)
                 messages.success(request, _("Présences enregistrées."))
         except AppError as exc:
             messages.error(request, exc.message)
@@ -118,8 +129,8 @@ def workshop_action(request, pk: int):
             person = access_person(request.membership, int(request.POST.get("entrepreneur") or 0))
             services.workshop_register(workshop=workshop, person=person, acting_user=request.user)
         elif request.membership.is_staff_role and action == "attendance":
-            statuses = {int(k.split("_", 1)[1]): v for k, v in request.POST.items() if k.startswith("status_")}
-            services.workshop_record_attendance(workshop=workshop, statuses=statuses, acting_user=request.user)
+            services.workshop_record_attendance(workshop=workshop, statuses=_statuses(request),
+                                                acting_user=request.user)
         elif action in ("self_register", "self_unregister"):
             me = people_visible_to(request.membership).first()
             if me is None:

@@ -7,42 +7,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from essaim.cooperatives import provisioning
+from essaim.cooperatives.catalog import schema_catalog
 from essaim.cooperatives.models import Cooperative, Domain, SpareSchema
 from essaim.cooperatives.services import cooperative_create
 from tests.conftest import tenant_context
 from tests.factories import siren_from, siret_from
-
-CATALOG_QUERIES = {
-    "columns": """
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-               replace(coalesce(pg_get_expr(d.adbin, d.adrelid), ''), %(schema)s || '.', '')
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE n.nspname = %(schema)s AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
-        ORDER BY 1, 2""",
-    "indexes": """
-        SELECT tablename, indexname, replace(indexdef, %(schema)s || '.', '')
-        FROM pg_indexes WHERE schemaname = %(schema)s ORDER BY 1, 2""",
-    "constraints": """
-        SELECT c.relname, con.conname, con.contype, replace(pg_get_constraintdef(con.oid), %(schema)s || '.', '')
-        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %(schema)s ORDER BY 1, 2""",
-    "sequences": """
-        SELECT sequencename, data_type, increment_by FROM pg_sequences
-        WHERE schemaname = %(schema)s ORDER BY 1""",
-    "migrations": "SELECT app, name FROM {schema}.django_migrations ORDER BY app, name",
-}
-
-
-def catalog(schema: str) -> dict:
-    result = {}
-    with connection.cursor() as cursor:
-        for name, sql in CATALOG_QUERIES.items():
-            cursor.execute(sql.replace("{schema}", f'"{schema}"'), {"schema": schema})
-            result[name] = cursor.fetchall()
-    return result
 
 
 def coop_kwargs(name: str, seed: int, **extra) -> dict:
@@ -58,11 +27,11 @@ def test_spare_equals_migrations(world, db):
     assert not SpareSchema.objects.exists(), "the spare should have been used"
     migrated = cooperative_create(**coop_kwargs("migree", 33333333), by_migrations=True)
 
-    reference = catalog(migrated.schema_name)
+    reference = schema_catalog(migrated.schema_name)
     assert reference["columns"], "the migrated schema has tables"
     assert any(row[0] == "people_site" for row in reference["columns"])
     assert any(row[1] == "site_unique_name" for row in reference["constraints"])
-    assert catalog(spare.schema_name) == reference
+    assert schema_catalog(spare.schema_name) == reference
 
 
 def test_empty_pool_falls_back_to_migrations(world, db):
