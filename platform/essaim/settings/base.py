@@ -39,6 +39,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.people",
     "tenants.support",
+    "tenants.activity",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]

@@ -1,0 +1,168 @@
+"""Customers and invoices of the entrepreneurs' activities, issued by the CAE under its SIRET.
+
+An invoice is a draft until finalised; finalising gives it the next number of its series, freezes
+its content and totals for good. A finalised invoice is corrected only by a credit note
+(`Invoice` with kind credit_note) that references it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from essaim.core.validators import validate_siren, validate_siret, validate_vat
+from tenants.people.models import postal_code_validator
+
+
+class ActivitySettings(models.Model):
+    """This CAE's invoicing policy (one row per schema)."""
+
+    class Numbering(models.TextChoices):
+        CONTINUOUS = "continuous", _("Une seule série continue")
+        YEARLY = "yearly", _("Une série par année")
+        PER_ENTREPRENEUR = "per_entrepreneur", _("Une série par entrepreneur·e")
+
+    numbering = models.CharField(_("numérotation des factures"), max_length=20, choices=Numbering.choices,
+                                 default=Numbering.YEARLY)
+    late_penalty_rate = models.DecimalField(_("taux des pénalités de retard (%)"), max_digits=5, decimal_places=2,
+                                            default=Decimal("12.00"))
+    payment_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
+
+    class Meta:
+        verbose_name = _("réglages de facturation")
+
+    def __str__(self) -> str:
+        return "Réglages de facturation"
+
+    @classmethod
+    def current(cls) -> ActivitySettings:
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Entreprise ou organisation")
+        INDIVIDUAL = "individual", _("Particulier")
+
+    entrepreneur = models.ForeignKey("people.Entrepreneur", on_delete=models.PROTECT, related_name="customers",
+                                     verbose_name=_("activité de"))
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, default=Kind.COMPANY)
+    name = models.CharField(_("nom ou raison sociale"), max_length=200)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True,
+                                  validators=[validate_vat])
+    email = models.EmailField(_("e-mail"), blank=True)
+    billing_address = models.CharField(_("adresse de facturation"), max_length=200)
+    billing_postal_code = models.CharField(_("code postal"), max_length=5, validators=[postal_code_validator])
+    billing_city = models.CharField(_("ville"), max_length=100)
+    delivery_address = models.CharField(_("adresse de livraison (si différente)"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VatRate(models.TextChoices):
+    STANDARD = "20.00", _("20 %")
+    INTERMEDIATE = "10.00", _("10 %")
+    REDUCED = "5.50", _("5,5 %")
+    SUPER_REDUCED = "2.10", _("2,1 %")
+    EXEMPT = "0.00", _("Exonéré")
+
+
+class NumberSeries(models.Model):
+    """The next number of one series. Finalising locks its row: numbers are gapless and unique
+    even when many invoices are finalised at once."""
+
+    key = models.CharField(max_length=40, unique=True)
+    next_value = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.next_value}"
+
+
+class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Facture")
+        CREDIT_NOTE = "credit_note", _("Avoir")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        FINALISED = "finalised", _("Émise")
+
+    class Operation(models.TextChoices):
+        SERVICES = "services", _("Prestations de services")
+        GOODS = "goods", _("Livraison de biens")
+        MIXED = "mixed", _("Mixte")
+
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    entrepreneur = models.ForeignKey("people.Entrepreneur", on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices",
+                                 verbose_name=_("client"))
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="credit_notes", verbose_name=_("facture corrigée"))
+    number = models.CharField(_("numéro"), max_length=35, null=True, blank=True, unique=True)
+    issued_on = models.DateField(_("date d'émission"), null=True, blank=True)
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    operation = models.CharField(_("nature des opérations"), max_length=10, choices=Operation.choices,
+                                 default=Operation.SERVICES)
+    exemption_mention = models.CharField(_("mention d'exonération de TVA"), max_length=200, blank=True)
+    purchase_order = models.CharField(_("n° de bon de commande"), max_length=60, blank=True)
+    total_excl_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total_incl_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        indexes = [models.Index(fields=["entrepreneur", "issued_on"], name="invoice_activity_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number__isnull=True)
+                | models.Q(status="finalised", number__isnull=False, issued_on__isnull=False),
+                name="invoice_number_iff_finalised",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="invoice", corrects__isnull=True)
+                | models.Q(kind="credit_note", corrects__isnull=False),
+                name="credit_note_references_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.get_kind_display()} (brouillon {self.pk})"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(_("désignation"), max_length=300)
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3,
+                                   validators=[MinValueValidator(Decimal("0.001"))])
+    unit = models.CharField(_("unité"), max_length=20, default="unité")
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=12, decimal_places=2,
+                                     validators=[MinValueValidator(Decimal("0"))])
+    vat_rate = models.CharField(_("TVA"), max_length=5, choices=VatRate.choices, default=VatRate.STANDARD)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
