@@ -102,7 +102,7 @@ def journey_record_event(
             rules.cape_check_renewal(renewals_so_far=len(capes) - 1)
         rules.cape_check_period(start=on, end=ends_on)
     elif kind == EventKind.CESA_SIGNED:
-        first_revenue = next((s.on for s in steps if s.kind == EventKind.FIRST_REVENUE), None)
+        first_revenue = first_revenue_on(person, steps)
         rules.cesa_check_first_revenue(cesa_start=on, first_revenue_on=first_revenue,
                                        required=PeopleSettings.current().cesa_requires_first_revenue)
         _check_pay(weekly_hours, monthly_gross, required=True)
@@ -138,6 +138,21 @@ def journey_record_event(
         person.save(update_fields=["stage"])
     audit_record(action=f"journey_{kind}", target=f"entrepreneur:{person.pk}", acting_user=acting_user)
     return event
+
+
+def first_revenue_on(person: Entrepreneur, steps: list[Step]) -> date | None:
+    """The activity's first revenue: its first finalised invoice, or a dated `first_revenue`
+    event (for revenue invoiced before the CAE used Essaim), whichever is earlier."""
+    from django.apps import apps
+
+    dates = [s.on for s in steps if s.kind == EventKind.FIRST_REVENUE]
+    if apps.is_installed("tenants.activity"):
+        invoice = apps.get_model("activity", "Invoice")
+        first = (invoice.objects.filter(entrepreneur=person, kind="invoice", status="finalised")
+                 .order_by("issued_on").values_list("issued_on", flat=True).first())
+        if first:
+            dates.append(first)
+    return min(dates) if dates else None
 
 
 def _check_pay(weekly_hours, monthly_gross, *, required: bool) -> None:

@@ -196,3 +196,23 @@ def test_sixteen_concurrent_finalisations_no_gap_no_duplicate(sixteen_drafts, dj
     with tenant_context(cae):
         numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"F2026-{n:05d}" for n in range(1, 17)]
+
+
+def test_first_finalised_invoice_opens_the_cesa(activity):
+    from tenants.people.journey import EventKind, Stage
+    from tenants.people.services import journey_record_event
+
+    person, customer = activity
+    from datetime import timedelta
+
+    today = date.today()
+    journey_record_event(person=person, kind=EventKind.FOLLOW_UP, on=today)
+    journey_record_event(person=person, kind=EventKind.CAPE_SIGNED, on=today, ends_on=today + timedelta(days=300))
+    with pytest.raises(AppError, match="premier chiffre"):
+        journey_record_event(person=person, kind=EventKind.CESA_SIGNED, on=date.today(),
+                             weekly_hours=Decimal("10"), monthly_gross=Decimal("600"))
+    invoice_finalise(invoice=draft(person, customer), on=date.today())
+    journey_record_event(person=person, kind=EventKind.CESA_SIGNED, on=date.today(),
+                         weekly_hours=Decimal("10"), monthly_gross=Decimal("600"))
+    person.refresh_from_db()
+    assert person.stage == Stage.CESA
