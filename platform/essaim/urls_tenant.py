@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("essaim.accounts.urls")),
     path("personnes/", include("tenants.people.urls")),
     path("accompagnement/", include("tenants.support.urls")),
+    path("activite/", include("tenants.activity.urls")),
     path("", include("essaim.ui.urls")),
 ]

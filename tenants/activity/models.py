@@ -166,3 +166,9 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        from .totals import line_amount
+
+        return line_amount(self.quantity, self.unit_price)

@@ -188,3 +188,17 @@ def invoice_delete(*, invoice: Invoice, acting_user=None) -> None:
     with transaction.atomic():
         invoice.delete()
         audit_record(action="invoice_delete_draft", target=f"invoice:{invoice.pk}", acting_user=acting_user)
+
+
+def invoice_pdf(*, invoice: Invoice, cooperative) -> bytes:
+    """The issued invoice as PDF (WeasyPrint), with the legal mentions."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    lines = list(invoice.lines.all())
+    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
+    html = render_to_string("activity/invoice_pdf.html", {
+        "invoice": invoice, "lines": lines, "totals": totals, "cooperative": cooperative,
+        "settings": ActivitySettings.current(),
+    })
+    return HTML(string=html).write_pdf()

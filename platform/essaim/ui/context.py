@@ -12,6 +12,8 @@ CAE_NAVIGATION = [
     ("people:list", _("Personnes"), Membership.STAFF_ROLES),
     ("support:calendar", _("Agenda"), None),
     ("people:sites", _("Sites"), Membership.STAFF_ROLES),
+    ("activity:invoices", _("Factures"), None),
+    ("activity:customers", _("Clients"), None),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
     ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
 ]

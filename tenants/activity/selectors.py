@@ -1,0 +1,47 @@
+"""Reads on the activity, scoped: staff see the CAE's invoices, an entrepreneur their own."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from essaim.accounts.models import Membership
+from essaim.core.search import words_match
+from tenants.people.selectors import people_visible_to
+
+from .models import Customer, Invoice
+
+FINANCE_ROLES = (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)
+
+
+def invoices_visible_to(membership: Membership) -> QuerySet[Invoice]:
+    invoices = Invoice.objects.select_related("customer", "entrepreneur")
+    if membership.is_staff_role:
+        return invoices
+    return invoices.filter(entrepreneur__in=people_visible_to(membership))
+
+
+def customers_visible_to(membership: Membership) -> QuerySet[Customer]:
+    customers = Customer.objects.select_related("entrepreneur")
+    if membership.is_staff_role:
+        return customers
+    return customers.filter(entrepreneur__in=people_visible_to(membership))
+
+
+def access_invoice(membership: Membership, pk: int) -> Invoice:
+    invoice = invoices_visible_to(membership).filter(pk=pk).first()
+    if invoice is None:
+        raise Http404("Facture introuvable.")
+    return invoice
+
+
+def invoices_filter(qs: QuerySet[Invoice], *, q: str = "", status: str = "", kind: str = "",
+                    entrepreneur: str = "") -> QuerySet[Invoice]:
+    if q.strip():
+        annotations, condition = words_match(["customer__name", "entrepreneur__last_name"], q)
+        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q.strip()))
+    if status in Invoice.Status.values:
+        qs = qs.filter(status=status)
+    if kind in Invoice.Kind.values:
+        qs = qs.filter(kind=kind)
+    if entrepreneur.isdigit():
+        qs = qs.filter(entrepreneur_id=int(entrepreneur))
+    return qs

@@ -1,0 +1,168 @@
+"""Invoicing pages: customers, invoice drafts, finalisation, credit notes, PDF."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from essaim.core.errors import AppError
+from essaim.ui.access import member_required
+from tenants.people.selectors import access_person, people_visible_to
+
+from . import services
+from .models import Customer, Invoice, VatRate
+from .selectors import (
+    FINANCE_ROLES,
+    access_invoice,
+    customers_visible_to,
+    invoices_filter,
+    invoices_visible_to,
+)
+
+LINE_ROWS = 6
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["entrepreneur", "kind", "name", "siren", "siret", "vat_number", "email", "billing_address",
+                  "billing_postal_code", "billing_city", "delivery_address"]
+
+
+class InvoiceForm(forms.Form):
+    customer = forms.ModelChoiceField(label=gettext_lazy("Client"), queryset=Customer.objects.none())
+    operation = forms.ChoiceField(label=gettext_lazy("Nature des opérations"), choices=Invoice.Operation.choices)
+    exemption_mention = forms.CharField(label=gettext_lazy("Mention d'exonération de TVA"), required=False)
+    purchase_order = forms.CharField(label=gettext_lazy("N° de bon de commande"), required=False)
+
+
+def _lines_from(post) -> list[services.LineInput]:
+    lines = []
+    for i in range(LINE_ROWS):
+        description = post.get(f"line-{i}-description", "").strip()
+        if not description:
+            continue
+        lines.append(services.LineInput(description, post.get(f"line-{i}-quantity", ""),
+                                        post.get(f"line-{i}-unit_price", ""),
+                                        post.get(f"line-{i}-vat_rate", VatRate.STANDARD),
+                                        post.get(f"line-{i}-unit", "") or "unité"))
+    return lines
+
+
+@login_required
+@member_required()
+def invoice_list(request):
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "status", "kind", "entrepreneur")}
+    qs = invoices_filter(invoices_visible_to(request.membership), **filters)
+    page = Paginator(qs.order_by("-issued_on", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "activity/invoice_list.html", {
+        "page_obj": page, "filters": filters, "statuses": Invoice.Status.choices, "kinds": Invoice.Kind.choices,
+        "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v),
+    })
+
+
+@login_required
+@member_required()
+def invoice_create(request):
+    form = InvoiceForm(request.POST or None)
+    form.fields["customer"].queryset = customers_visible_to(request.membership)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        customer = form.cleaned_data["customer"]
+        try:
+            invoice = services.invoice_create_draft(
+                entrepreneur=customer.entrepreneur, customer=customer, lines=_lines_from(request.POST),
+                operation=form.cleaned_data["operation"], exemption_mention=form.cleaned_data["exemption_mention"],
+                purchase_order=form.cleaned_data["purchase_order"], acting_user=request.user)
+        except AppError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Brouillon enregistré."))
+            return redirect("activity:invoice", pk=invoice.pk)
+    return render(request, "activity/invoice_form.html", {
+        "form": form, "error": error, "rows": range(LINE_ROWS), "vat_rates": VatRate.choices, "post": request.POST,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@member_required()
+def invoice_detail(request, pk: int):
+    invoice = access_invoice(request.membership, pk)
+    from .totals import compute_totals
+
+    lines = list(invoice.lines.all())
+    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    return render(request, "activity/invoice_detail.html", {
+        "invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative,
+        "can_finalise": request.membership.role in FINANCE_ROLES,
+    })
+
+
+@login_required
+@member_required(*FINANCE_ROLES)
+@require_POST
+def invoice_action(request, pk: int):
+    invoice = access_invoice(request.membership, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "finalise":
+            invoice = services.invoice_finalise(invoice=invoice, acting_user=request.user)
+            messages.success(request, _("Facture émise sous le numéro %(n)s.") % {"n": invoice.number})
+        elif action == "credit_note":
+            note = services.credit_note_create(invoice=invoice, acting_user=request.user)
+            messages.success(request, _("Avoir créé en brouillon."))
+            return redirect("activity:invoice", pk=note.pk)
+        elif action == "delete":
+            services.invoice_delete(invoice=invoice, acting_user=request.user)
+            messages.success(request, _("Brouillon supprimé."))
+            return redirect("activity:invoices")
+        else:
+            raise AppError("unknown_action", _("Action inconnue."))
+    except AppError as exc:
+        messages.error(request, exc.message)
+    return redirect("activity:invoice", pk=pk)
+
+
+@login_required
+@member_required()
+def invoice_pdf(request, pk: int):
+    invoice = access_invoice(request.membership, pk)
+    if invoice.status != Invoice.Status.FINALISED:
+        raise PermissionDenied
+    pdf = services.invoice_pdf(invoice=invoice, cooperative=request.cooperative)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    return response
+
+
+@login_required
+@member_required()
+def customer_list(request):
+    form = CustomerForm(request.POST or None)
+    form.fields["entrepreneur"].queryset = people_visible_to(request.membership).exclude(stage="exited")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        person = access_person(request.membership, data.pop("entrepreneur").pk)
+        try:
+            services.customer_create(entrepreneur=person, acting_user=request.user, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for err in errors:
+                    form.add_error(field if field in form.fields else None, err)
+        else:
+            messages.success(request, _("Client enregistré."))
+            return redirect("activity:customers")
+    q = request.GET.get("q", "").strip()
+    customers = customers_visible_to(request.membership)
+    if q:
+        customers = customers.filter(name__icontains=q)
+    page = Paginator(customers.order_by("name", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "activity/customer_list.html", {"page_obj": page, "form": form, "q": q,
+                                                           "querystring_base": f"q={q}&"},
+                  status=400 if form.errors else 200)

@@ -1,0 +1,84 @@
+"""Invoicing pages: an entrepreneur drafts for their own activity, accounts issue it, the PDF;
+nobody reaches another activity's or another CAE's invoices."""
+
+import pytest
+
+from tenants.activity.models import Invoice
+from tenants.activity.services import LineInput, customer_create, invoice_create_draft
+from tenants.people.models import Site
+from tenants.people.services import entrepreneur_create
+from tests.conftest import client_for, tenant_context
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(world):
+    with tenant_context(world.cae_a):
+        site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
+        me = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
+        me.user = world.user("entrepreneur_a")
+        me.save(update_fields=["user"])
+        other = entrepreneur_create(site=site, first_name="Paul", last_name="Autre", gender="M")
+        mine = customer_create(entrepreneur=me, name="Client de Léa", billing_address="1 rue",
+                               billing_postal_code="51100", billing_city="Reims")
+        theirs = customer_create(entrepreneur=other, name="Client de Paul", billing_address="2 rue",
+                                 billing_postal_code="51100", billing_city="Reims")
+        their_invoice = invoice_create_draft(entrepreneur=other, customer=theirs,
+                                             lines=[LineInput("Secret", "1", "999")])
+    return {"me": me, "mine": mine, "theirs": theirs, "their_invoice": their_invoice}
+
+
+def test_entrepreneur_drafts_accounts_issue_and_print(world, setup):
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    response = me.post("/activite/factures/nouvelle/", {
+        "customer": setup["mine"].pk, "operation": "services",
+        "line-0-description": "Site vitrine", "line-0-quantity": "1", "line-0-unit_price": "1200.00",
+        "line-0-vat_rate": "20.00"}, follow=True)
+    html = response.content.decode()
+    assert "Total TTC 1440,00 €" in html
+    invoice_pk = response.redirect_chain[-1][0].rstrip("/").split("/")[-1]
+    assert me.post(f"/activite/factures/{invoice_pk}/action/", {"action": "finalise"}).status_code == 403
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    issued = accounts.post(f"/activite/factures/{invoice_pk}/action/", {"action": "finalise"}, follow=True)
+    assert "Facture émise sous le numéro F" in issued.content.decode()
+    pdf = me.get(f"/activite/factures/{invoice_pk}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_bad_invoice_form_is_explained(world, setup):
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    response = me.post("/activite/factures/nouvelle/", {
+        "customer": setup["mine"].pk, "operation": "services",
+        "line-0-description": "Site", "line-0-quantity": "un", "line-0-unit_price": "1200"})
+    assert response.status_code == 400 and "quantité ou prix invalide" in response.content.decode()
+    with tenant_context(world.cae_a):
+        assert Invoice.objects.count() == 1  # only the other activity's draft
+
+
+def test_entrepreneur_sees_only_their_activity(world, setup):
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    assert "Client de Paul" not in me.get("/activite/clients/").content.decode()
+    assert me.get(f"/activite/factures/{setup['their_invoice'].pk}/").status_code == 404
+    bad = me.post("/activite/factures/nouvelle/", {"customer": setup["theirs"].pk, "operation": "services",
+                                                  "line-0-description": "x", "line-0-quantity": "1",
+                                                  "line-0-unit_price": "1"})
+    assert bad.status_code == 400
+    assert "Secret" not in me.get("/activite/factures/").content.decode()
+
+
+def test_other_cae_gets_nothing(world, setup):
+    client = client_for(world.cae_b, world.user("director_b"))
+    pk = setup["their_invoice"].pk
+    for path in (f"/activite/factures/{pk}/", f"/activite/factures/{pk}/pdf/"):
+        assert client.get(path).status_code == 404
+    assert "Client de" not in client.get("/activite/clients/").content.decode()
+    assert client.post(f"/activite/factures/{pk}/action/", {"action": "finalise"}).status_code == 404
+
+
+def test_customer_form_refuses_bad_identifiers(world, setup):
+    staff = client_for(world.cae_a, world.user("accounts_a"))
+    response = staff.post("/activite/clients/", {"entrepreneur": setup["me"].pk, "kind": "company", "name": "X",
+                                                 "siren": "123456789", "billing_address": "1 rue",
+                                                 "billing_postal_code": "51100", "billing_city": "Reims"})
+    assert response.status_code == 400 and "SIREN invalide" in response.content.decode()
