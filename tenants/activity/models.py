@@ -172,3 +172,32 @@ class InvoiceLine(models.Model):
         from .totals import line_amount
 
         return line_amount(self.quantity, self.unit_price)
+
+
+class Payment(models.Model):
+    """Money received for an issued invoice (full or partial)."""
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Virement")
+        CHEQUE = "cheque", _("Chèque")
+        CARD = "card", _("Carte")
+        CASH = "cash", _("Espèces")
+        DIRECT_DEBIT = "direct_debit", _("Prélèvement")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField(_("date de réception"))
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    method = models.CharField(_("moyen"), max_length=14, choices=Method.choices, default=Method.TRANSFER)
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_constraint=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        verbose_name = _("règlement")
+        verbose_name_plural = _("règlements")
+
+    def __str__(self) -> str:
+        return f"{self.amount} € le {self.received_on:%d/%m/%Y}"

@@ -202,3 +202,88 @@ def invoice_pdf(*, invoice: Invoice, cooperative) -> bytes:
         "settings": ActivitySettings.current(),
     })
     return HTML(string=html).write_pdf()
+
+
+class PaymentState:
+    OPEN = "open"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    LABELS = {OPEN: "à régler", PARTLY_PAID: "partiellement réglée", PAID: "réglée", OVERDUE: "en retard"}
+
+
+def invoice_balance(invoice: Invoice) -> Decimal:
+    """What the customer still owes: total incl. VAT − payments − issued credit notes."""
+    from django.db.models import Sum
+
+    paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    credited = invoice.credit_notes.filter(status=Invoice.Status.FINALISED).aggregate(
+        s=Sum("total_incl_vat"))["s"] or Decimal("0.00")
+    return invoice.total_incl_vat - paid + credited
+
+
+def invoice_payment_state(invoice: Invoice, *, today: date | None = None) -> str:
+    balance = invoice_balance(invoice)
+    if balance <= 0:
+        return PaymentState.PAID
+    today = today or timezone.localdate()
+    if invoice.due_on and invoice.due_on < today:
+        return PaymentState.OVERDUE
+    return PaymentState.PARTLY_PAID if balance < invoice.total_incl_vat else PaymentState.OPEN
+
+
+@transaction.atomic
+def payment_record(*, invoice: Invoice, amount, received_on: date, method: str = "transfer", reference: str = "",
+                   acting_user=None):
+    from .models import Payment
+
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.FINALISED:
+        raise AppError("payment_needs_issued_invoice", "Un règlement s'enregistre sur une facture émise.")
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise AppError("payment_amount_invalid", "Montant invalide.", field="amount") from exc
+    if amount <= 0 or amount.as_tuple().exponent < -2:
+        raise AppError("payment_amount_invalid", "Le montant est positif, au centime près.", field="amount")
+    if received_on < invoice.issued_on:
+        raise AppError("payment_before_invoice", "Le règlement ne peut précéder la facture.", field="received_on")
+    balance = invoice_balance(invoice)
+    if amount > balance:
+        raise AppError("payment_exceeds_balance", f"Le montant dépasse le reste dû ({balance} €).", field="amount")
+    payment = Payment(invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference,
+                      recorded_by=_user(acting_user))
+    try:
+        payment.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise AppError("payment_invalid", messages[0], field=field) from exc
+    payment.save()
+    audit_record(action="payment_record", target=f"invoice:{invoice.pk}", acting_user=acting_user)
+    return payment
+
+
+def aged_receivables(*, today: date) -> list[dict]:
+    """Issued invoices not fully paid, bucketed by days past due (0, 1–30, 31–60, 61–90, 90+)."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import Payment
+
+    paid = Payment.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
+    credited = (Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.FINALISED)
+                .values("corrects").annotate(s=Sum("total_incl_vat")).values("s"))
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    rows = []
+    invoices = (Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.FINALISED)
+                .select_related("customer", "entrepreneur")
+                .annotate(paid=Coalesce(Subquery(paid), zero), credited=Coalesce(Subquery(credited), zero))
+                .order_by("due_on", "id"))
+    for invoice in invoices:
+        balance = invoice.total_incl_vat - invoice.paid + invoice.credited
+        if balance <= 0:
+            continue
+        late = (today - invoice.due_on).days
+        bucket = "0" if late <= 0 else "1-30" if late <= 30 else "31-60" if late <= 60 else "61-90" if late <= 90 else "90+"
+        rows.append({"invoice": invoice, "balance": balance, "days_late": max(late, 0), "bucket": bucket})
+    return rows

@@ -10,4 +10,5 @@ urlpatterns = [
     path("factures/<int:pk>/action/", views.invoice_action, name="invoice-action"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path("clients/", views.customer_list, name="customers"),
+    path("creances/", views.receivables, name="receivables"),
 ]

@@ -1,5 +1,7 @@
 """Invoicing pages: customers, invoice drafts, finalisation, credit notes, PDF."""
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from essaim.ui.access import member_required
 from tenants.people.selectors import access_person, people_visible_to
 
 from . import services
-from .models import Customer, Invoice, VatRate
+from .models import Customer, Invoice, Payment, VatRate
 from .selectors import (
     FINANCE_ROLES,
     access_invoice,
@@ -98,10 +100,13 @@ def invoice_detail(request, pk: int):
 
     lines = list(invoice.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
-    return render(request, "activity/invoice_detail.html", {
-        "invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative,
-        "can_finalise": request.membership.role in FINANCE_ROLES,
-    })
+    context = {"invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative,
+               "can_finalise": request.membership.role in FINANCE_ROLES, "methods": Payment.Method.choices}
+    if invoice.status == Invoice.Status.FINALISED and invoice.kind == Invoice.Kind.INVOICE:
+        state = services.invoice_payment_state(invoice)
+        context.update(payments=invoice.payments.all(), balance=services.invoice_balance(invoice),
+                       state_label=services.PaymentState.LABELS[state], state=state)
+    return render(request, "activity/invoice_detail.html", context)
 
 
 @login_required
@@ -118,6 +123,16 @@ def invoice_action(request, pk: int):
             note = services.credit_note_create(invoice=invoice, acting_user=request.user)
             messages.success(request, _("Avoir créé en brouillon."))
             return redirect("activity:invoice", pk=note.pk)
+        elif action == "payment":
+            received = request.POST.get("received_on", "")
+            try:
+                received_on = date.fromisoformat(received)
+            except ValueError as exc:
+                raise AppError("payment_date_invalid", _("Date de règlement invalide."), field="received_on") from exc
+            services.payment_record(invoice=invoice, amount=request.POST.get("amount", "").replace(",", "."),
+                                    received_on=received_on, method=request.POST.get("method", "transfer"),
+                                    reference=request.POST.get("reference", ""), acting_user=request.user)
+            messages.success(request, _("Règlement enregistré."))
         elif action == "delete":
             services.invoice_delete(invoice=invoice, acting_user=request.user)
             messages.success(request, _("Brouillon supprimé."))
@@ -166,3 +181,15 @@ def customer_list(request):
     return render(request, "activity/customer_list.html", {"page_obj": page, "form": form, "q": q,
                                                            "querystring_base": f"q={q}&"},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@member_required(*FINANCE_ROLES)
+def receivables(request):
+    from django.utils import timezone
+
+    rows = services.aged_receivables(today=timezone.localdate())
+    buckets = {b: sum((r["balance"] for r in rows if r["bucket"] == b), start=0) for b in ("0", "1-30", "31-60", "61-90", "90+")}
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "activity/receivables.html", {"page_obj": page, "buckets": buckets,
+                                                          "total": sum(buckets.values())})

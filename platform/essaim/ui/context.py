@@ -14,6 +14,7 @@ CAE_NAVIGATION = [
     ("people:sites", _("Sites"), Membership.STAFF_ROLES),
     ("activity:invoices", _("Factures"), None),
     ("activity:customers", _("Clients"), None),
+    ("activity:receivables", _("Créances"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
     ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
 ]

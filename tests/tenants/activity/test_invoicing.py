@@ -216,3 +216,28 @@ def test_first_finalised_invoice_opens_the_cesa(activity):
                          weekly_hours=Decimal("10"), monthly_gross=Decimal("600"))
     person.refresh_from_db()
     assert person.stage == Stage.CESA
+
+
+def test_payments_states_and_aged_receivables(activity):
+    from tenants.activity.services import aged_receivables, invoice_payment_state, payment_record
+
+    person, customer = activity
+    invoice = invoice_finalise(invoice=draft(person, customer), on=date(2026, 3, 1))  # 1620.00 TTC, due 31/03
+    assert invoice_payment_state(invoice, today=date(2026, 3, 10)) == "open"
+    payment_record(invoice=invoice, amount="620.00", received_on=date(2026, 3, 15))
+    assert invoice_payment_state(invoice, today=date(2026, 3, 20)) == "partly_paid"
+    assert invoice_payment_state(invoice, today=date(2026, 5, 15)) == "overdue"
+    (row,) = aged_receivables(today=date(2026, 5, 15))
+    assert row["balance"] == Decimal("1000.00") and row["bucket"] == "31-60"
+    with pytest.raises(AppError, match="dépasse le reste dû"):
+        payment_record(invoice=invoice, amount="1000.01", received_on=date(2026, 4, 1))
+    for bad in ("0", "-5", "12.345", "abc"):
+        with pytest.raises(AppError):
+            payment_record(invoice=invoice, amount=bad, received_on=date(2026, 4, 1))
+    with pytest.raises(AppError, match="précéder"):
+        payment_record(invoice=invoice, amount="10", received_on=date(2026, 2, 1))
+    note = credit_note_create(invoice=invoice, lines=[LineInput("Geste", "1", "500.00")])
+    invoice_finalise(invoice=note, on=date(2026, 4, 2))  # -600.00
+    payment_record(invoice=invoice, amount="400.00", received_on=date(2026, 4, 3))
+    assert invoice_payment_state(invoice, today=date(2026, 6, 1)) == "paid"
+    assert aged_receivables(today=date(2026, 6, 1)) == []

@@ -82,3 +82,24 @@ def test_customer_form_refuses_bad_identifiers(world, setup):
                                                  "siren": "123456789", "billing_address": "1 rue",
                                                  "billing_postal_code": "51100", "billing_city": "Reims"})
     assert response.status_code == 400 and "SIREN invalide" in response.content.decode()
+
+
+def test_payment_through_the_page_and_receivables(world, setup):
+    from datetime import date
+
+    from tenants.activity.services import invoice_finalise
+
+    with tenant_context(world.cae_a):
+        issued = invoice_finalise(invoice=setup["their_invoice"])
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    bad = accounts.post(f"/activite/factures/{issued.pk}/action/", {"action": "payment", "received_on": "hier",
+                                                                    "amount": "10"}, follow=True)
+    assert "Date de règlement invalide" in bad.content.decode()
+    ok = accounts.post(f"/activite/factures/{issued.pk}/action/", {
+        "action": "payment", "received_on": date.today().isoformat(), "amount": "100,50", "method": "cheque"},
+        follow=True)
+    assert "Règlement enregistré" in ok.content.decode()
+    page = accounts.get("/activite/creances/").content.decode()
+    assert issued.number in page
+    assert client_for(world.cae_a, world.user("entrepreneur_a")).get("/activite/creances/").status_code == 403
+    assert issued.number not in client_for(world.cae_b, world.user("director_b")).get("/activite/creances/").content.decode()
