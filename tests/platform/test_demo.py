@@ -67,3 +67,25 @@ def test_command_builds_the_network_and_logins_work(world):
     # A CESAME login does not open another CAE.
     other = Client(HTTP_HOST="batisseurs.localhost")
     assert other.post("/connexion/", {"username": "direction@cesame.demo", "password": DEMO_PASSWORD}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_invoices_are_consistent(world):
+    from tenants.activity.models import Invoice
+    from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
+
+    call_command("demo", cooperatives=1, entrepreneurs=20, seed=5, as_of="2026-11-01")
+    cesame = Cooperative.objects.get(slug="cesame")
+    with tenant_context(cesame):
+        issued = list(Invoice.objects.filter(status="finalised").order_by("number"))
+        assert issued, "the demo issues invoices"
+        numbers_2026 = [i.number for i in issued if i.number.startswith("F2026-")]
+        assert numbers_2026 == [f"F2026-{n:05d}" for n in range(1, len(numbers_2026) + 1)]
+        dates = [i.issued_on for i in issued if i.number.startswith("F2026-")]
+        assert dates == sorted(dates), "numbers follow dates"
+        assert all(i.total_incl_vat == sum(line.amount for line in i.lines.all()) * 6 / 5 for i in issued)
+        # the next real invoice continues the series
+        first = issued[-1]
+        nxt = invoice_create_draft(entrepreneur=first.entrepreneur, customer=first.customer,
+                                   lines=[LineInput("Suite", "1", "100")])
+        assert invoice_finalise(invoice=nxt).number == f"F2026-{len(numbers_2026) + 1:05d}"

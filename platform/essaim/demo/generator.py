@@ -338,6 +338,7 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
                 for i, (theme, title) in enumerate(themes)
             ])
             _support_history(rng, people, plan.people, counsellors, sessions, workshops, plan.reference)
+            _invoicing(rng, fake, people, plan.people, plan.reference)
     connection.set_schema_to_public()
     return coop
 
@@ -368,6 +369,61 @@ def _support_history(rng, people, plans, counsellors, sessions, workshops, ref: 
     Meeting.objects.bulk_create(meetings)
     InfoSessionRegistration.objects.bulk_create(session_regs, ignore_conflicts=True)
     WorkshopRegistration.objects.bulk_create(workshop_regs, ignore_conflicts=True)
+
+
+def _invoicing(rng, fake, people, plans, ref: date) -> None:
+    """Customers and issued invoices for activities past their CAPE signature: a few per person
+    over the last year (CESAME's 85 entrepreneurs invoiced about 200 k€ a year). Numbers follow
+    the yearly series in date order, as invoice_finalise would give them."""
+    from tenants.activity.models import Customer, Invoice, InvoiceLine, NumberSeries
+    from tenants.activity.totals import compute_totals
+
+    customers, drafts = [], []
+    for person, plan in zip(people, plans, strict=True):
+        cape = next((e for e in plan.events if e.kind == EventKind.CAPE_SIGNED), None)
+        if cape is None:
+            continue
+        end = next((e.on for e in plan.events if e.kind == EventKind.EXIT), ref)
+        start = max(cape.on, ref - timedelta(days=365))
+        if end <= start:
+            continue
+        for _ in range(rng.randint(1, 3)):
+            company = rng.random() < 0.6
+            siren = _siren(rng) if company else ""
+            customers.append(Customer(
+                entrepreneur=person, kind="company" if company else "individual",
+                name=fake.company() if company else fake.name(), siren=siren,
+                billing_address=fake.street_address()[:200], billing_postal_code=person.postal_code or "51100",
+                billing_city=person.city or "Reims"))
+        for _ in range(rng.randint(2, 8)):
+            on = start + timedelta(days=rng.randint(0, (end - start).days))
+            amount = Decimal(rng.randint(150, 2500))
+            drafts.append((person, on, amount))
+    Customer.objects.bulk_create(customers)
+    by_person: dict[int, list] = {}
+    for customer in customers:
+        by_person.setdefault(customer.entrepreneur_id, []).append(customer)
+    drafts.sort(key=lambda d: (d[1], d[0].pk))
+    invoices = Invoice.objects.bulk_create([
+        Invoice(entrepreneur=person, customer=rng.choice(by_person[person.pk]), operation="services")
+        for person, _on, _amount in drafts
+    ])
+    lines, counters = [], {}
+    for invoice, (person, on, amount) in zip(invoices, drafts, strict=True):
+        description = person.activity_description or "Prestation"
+        lines.append(InvoiceLine(invoice=invoice, position=1, description=description, quantity=Decimal("1"),
+                                 unit_price=amount, vat_rate="20.00"))
+        totals = compute_totals([(Decimal("1"), amount, Decimal("20"))])
+        counters[on.year] = counters.get(on.year, 0) + 1
+        invoice.number, invoice.status, invoice.issued_on = f"F{on.year}-{counters[on.year]:05d}", "finalised", on
+        invoice.due_on = on + timedelta(days=30)
+        invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat = totals.excl_vat, totals.vat, totals.incl_vat
+        invoice.finalised_at = datetime.combine(on, dtime(12, 0), PARIS)
+    InvoiceLine.objects.bulk_create(lines)  # while the invoices are drafts (issued lines are immutable)
+    Invoice.objects.bulk_update(invoices, ["number", "status", "issued_on", "due_on", "total_excl_vat",
+                                           "total_vat", "total_incl_vat", "finalised_at"], batch_size=500)
+    NumberSeries.objects.bulk_create([NumberSeries(key=f"F-{year}", next_value=n + 1)
+                                      for year, n in counters.items()])
 
 
 def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026,
