@@ -397,7 +397,7 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
                 billing_city=person.city or "Reims"))
         for _ in range(rng.randint(2, 8)):
             on = start + timedelta(days=rng.randint(0, (end - start).days))
-            amount = Decimal(rng.randint(150, 2500))
+            amount = Decimal(rng.randint(150, 1800))
             drafts.append((person, on, amount))
     Customer.objects.bulk_create(customers)
     by_person: dict[int, list] = {}
