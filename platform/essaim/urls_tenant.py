@@ -13,5 +13,6 @@ urlpatterns = [
     path("personnes/", include("tenants.people.urls")),
     path("accompagnement/", include("tenants.support.urls")),
     path("activite/", include("tenants.activity.urls")),
+    path("comptabilite/", include("tenants.ledger.urls")),
     path("", include("essaim.ui.urls")),
 ]

@@ -150,6 +150,9 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=No
     invoice.due_on = on + timedelta(days=ActivitySettings.current().payment_days)
     invoice.finalised_at = timezone.now()
     invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at"])
+    from tenants.ledger.services import ledger_post_invoice
+
+    ledger_post_invoice(invoice)
     audit_record(action=f"{invoice.kind}_finalise", target=f"invoice:{invoice.pk}", acting_user=acting_user,
                  details={"number": invoice.number})
     return invoice
@@ -259,6 +262,9 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
         field, messages = next(iter(exc.message_dict.items()))
         raise AppError("payment_invalid", messages[0], field=field) from exc
     payment.save()
+    from tenants.ledger.services import ledger_post_payment
+
+    ledger_post_payment(payment)
     audit_record(action="payment_record", target=f"invoice:{invoice.pk}", acting_user=acting_user)
     return payment
 

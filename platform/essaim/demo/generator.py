@@ -424,6 +424,10 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
                                            "total_vat", "total_incl_vat", "finalised_at"], batch_size=500)
     NumberSeries.objects.bulk_create([NumberSeries(key=f"F-{year}", next_value=n + 1)
                                       for year, n in counters.items()])
+    from tenants.ledger.services import ledger_post_invoice
+
+    for invoice in invoices:  # in date order, so entry numbers follow too
+        ledger_post_invoice(invoice)
 
 
 def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026,

@@ -40,6 +40,7 @@ TENANT_APPS = [
     "tenants.people",
     "tenants.support",
     "tenants.activity",
+    "tenants.ledger",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]

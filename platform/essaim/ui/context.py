@@ -15,6 +15,7 @@ CAE_NAVIGATION = [
     ("activity:invoices", _("Factures"), None),
     ("activity:customers", _("Clients"), None),
     ("activity:receivables", _("Créances"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
+    ("ledger:balance", _("Comptabilité"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
     ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
 ]

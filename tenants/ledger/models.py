@@ -1,0 +1,74 @@
+"""The CAE's double-entry journal, generated from the activity (invoices, credit notes,
+payments). Entries are validated when written and never change afterwards."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# The few accounts of the French chart (PCG) the activity posts to.
+ACCOUNTS = {
+    "411": "Clients",
+    "706": "Prestations de services",
+    "707": "Ventes de marchandises",
+    "44571": "TVA collectée",
+    "512": "Banque",
+}
+JOURNALS = {"VT": "Ventes", "BQ": "Banque"}
+
+
+class EntrySequence(models.Model):
+    """The next EcritureNum of a fiscal year: continuous, in validation order."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    next_value = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.next_value}"
+
+
+class Entry(models.Model):
+    journal = models.CharField(_("journal"), max_length=4)
+    number = models.CharField(_("n° d'écriture"), max_length=20, unique=True)
+    date = models.DateField(_("date"))
+    piece_ref = models.CharField(_("pièce"), max_length=35)
+    piece_date = models.DateField(_("date de la pièce"))
+    label = models.CharField(_("libellé"), max_length=200)
+    entrepreneur = models.ForeignKey("people.Entrepreneur", null=True, on_delete=models.PROTECT,
+                                     related_name="ledger_entries", verbose_name=_("activité (axe analytique)"))
+    source = models.CharField(max_length=40, unique=True)  # e.g. "invoice:12", "payment:3": posted once
+    validated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["validated_at", "id"]
+        verbose_name = _("écriture")
+        verbose_name_plural = _("écritures")
+        indexes = [models.Index(fields=["date"], name="entry_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.label}"
+
+
+class EntryLine(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lines")
+    account = models.CharField(_("compte"), max_length=10)
+    aux_account = models.CharField(_("compte auxiliaire"), max_length=20, blank=True)
+    aux_label = models.CharField(_("libellé auxiliaire"), max_length=200, blank=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    debit = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    credit = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(debit__gt=0, credit=0) | models.Q(debit=0, credit__gt=0)),
+                name="entryline_one_side_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} D{self.debit} C{self.credit}"

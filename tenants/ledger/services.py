@@ -1,0 +1,102 @@
+"""Posting the activity to the journal. Each source document is posted once (idempotent), every
+entry balances, numbers are continuous per year in validation order (row lock on the sequence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from essaim.core.errors import AppError
+
+from .models import ACCOUNTS, Entry, EntryLine, EntrySequence
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: str
+    label: str
+    debit: Decimal = Decimal("0.00")
+    credit: Decimal = Decimal("0.00")
+    aux_account: str = ""
+    aux_label: str = ""
+
+
+def _normalise(legs: list[Leg]) -> list[Leg]:
+    """Negative amounts change side (credit notes); zero legs are dropped."""
+    out = []
+    for leg in legs:
+        net = leg.debit - leg.credit
+        if net == 0:
+            continue
+        out.append(Leg(leg.account, leg.label, max(net, Decimal("0.00")), max(-net, Decimal("0.00")),
+                       leg.aux_account, leg.aux_label))
+    return out
+
+
+@transaction.atomic
+def entry_post(*, journal: str, date, piece_ref: str, piece_date, label: str, legs: list[Leg], source: str,
+               entrepreneur=None) -> Entry:
+    existing = Entry.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    legs = _normalise(legs)
+    debit = sum((leg.debit for leg in legs), Decimal("0.00"))
+    credit = sum((leg.credit for leg in legs), Decimal("0.00"))
+    if not legs or debit != credit:
+        raise AppError("entry_unbalanced", f"Écriture déséquilibrée : débit {debit} ≠ crédit {credit}.")
+    sequence, _ = EntrySequence.objects.get_or_create(year=date.year)
+    sequence = EntrySequence.objects.select_for_update().get(pk=sequence.pk)
+    number = f"{date.year}-{sequence.next_value:06d}"
+    sequence.next_value += 1
+    sequence.save(update_fields=["next_value"])
+    entry = Entry.objects.create(journal=journal, number=number, date=date, piece_ref=piece_ref[:35],
+                                 piece_date=piece_date, label=label[:200], entrepreneur=entrepreneur, source=source,
+                                 validated_at=timezone.now())
+    EntryLine.objects.bulk_create([EntryLine(entry=entry, account=leg.account, aux_account=leg.aux_account,
+                                             aux_label=leg.aux_label[:200], label=leg.label[:200],
+                                             debit=leg.debit, credit=leg.credit) for leg in legs])
+    return entry
+
+
+def _customer_aux(customer) -> tuple[str, str]:
+    return f"C{customer.pk:06d}", customer.name
+
+
+def ledger_post_invoice(invoice) -> Entry:
+    """An issued invoice or credit note: 411 (customer) against 706/707 and 44571 per rate."""
+    from tenants.activity.models import Invoice
+
+    revenue_account = "707" if invoice.operation == Invoice.Operation.GOODS else "706"
+    aux, aux_label = _customer_aux(invoice.customer)
+    label = f"{invoice.get_kind_display()} {invoice.number} {invoice.customer.name}"
+    legs = [Leg("411", label, debit=invoice.total_incl_vat, aux_account=aux, aux_label=aux_label),
+            Leg(revenue_account, label, credit=invoice.total_excl_vat)]
+    if invoice.total_vat:
+        legs.append(Leg("44571", label, credit=invoice.total_vat))
+    return entry_post(journal="VT", date=invoice.issued_on, piece_ref=invoice.number, piece_date=invoice.issued_on,
+                      label=label, legs=legs, source=f"invoice:{invoice.pk}", entrepreneur=invoice.entrepreneur)
+
+
+def ledger_post_payment(payment) -> Entry:
+    """A payment received: 512 (bank) against 411 (customer)."""
+    invoice = payment.invoice
+    aux, aux_label = _customer_aux(invoice.customer)
+    label = f"Règlement {invoice.number} {invoice.customer.name}"
+    legs = [Leg("512", label, debit=payment.amount),
+            Leg("411", label, credit=payment.amount, aux_account=aux, aux_label=aux_label)]
+    return entry_post(journal="BQ", date=payment.received_on, piece_ref=payment.reference or invoice.number,
+                      piece_date=payment.received_on, label=label, legs=legs, source=f"payment:{payment.pk}",
+                      entrepreneur=invoice.entrepreneur)
+
+
+def trial_balance(*, year: int) -> list[dict]:
+    """Totals per account for the year; the sum of balances is zero."""
+    from django.db.models import Sum
+
+    rows = (EntryLine.objects.filter(entry__date__year=year).values("account")
+            .annotate(debit=Sum("debit"), credit=Sum("credit")).order_by("account"))
+    return [{"account": r["account"], "label": ACCOUNTS.get(r["account"], ""), "debit": r["debit"],
+             "credit": r["credit"], "balance": r["debit"] - r["credit"]} for r in rows]

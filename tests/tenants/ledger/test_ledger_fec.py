@@ -1,0 +1,130 @@
+"""The journal balances and matches the invoices; the FEC passes our validator, and the validator
+catches deliberately broken files; entries are immutable."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+
+from tenants.activity.services import (
+    LineInput,
+    credit_note_create,
+    customer_create,
+    invoice_create_draft,
+    invoice_finalise,
+    payment_record,
+)
+from tenants.ledger.fec import COLUMNS, fec_lines, fec_validate
+from tenants.ledger.models import Entry, EntryLine
+from tenants.ledger.services import ledger_post_invoice, trial_balance
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(in_cae_a):
+    from tenants.people.models import Site
+    from tenants.people.services import entrepreneur_create
+
+    site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
+    person = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
+    customer = customer_create(entrepreneur=person, name="Boulangerie\tDupont", billing_address="1 rue",
+                               billing_postal_code="51100", billing_city="Reims")
+    a = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
+        LineInput("Conseil", "2", "250", "20.00"), LineInput("Livre", "1", "30", "5.50")]), on=date(2026, 2, 1))
+    b = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
+        LineInput("Site", "1", "1200")]), on=date(2026, 3, 1))
+    invoice_finalise(invoice=credit_note_create(invoice=b, lines=[LineInput("Remise", "1", "200")]),
+                     on=date(2026, 3, 5))
+    payment_record(invoice=a, amount=str(a.total_incl_vat), received_on=date(2026, 2, 20))
+    return person, customer, [a, b]
+
+
+def test_journal_balances_and_matches_the_invoices(books):
+    for entry in Entry.objects.prefetch_related("lines"):
+        assert sum(line.debit for line in entry.lines.all()) == sum(line.credit for line in entry.lines.all())
+    balance = {row["account"]: row for row in trial_balance(year=2026)}
+    assert sum(row["balance"] for row in balance.values()) == 0
+    assert balance["706"]["credit"] - balance["706"]["debit"] == Decimal("500") + Decimal("30") + Decimal("1000")
+    assert balance["44571"]["balance"] == -(Decimal("100.00") + Decimal("1.65") + Decimal("200.00"))
+    assert balance["512"]["debit"] == books[2][0].total_incl_vat
+    assert [e.number for e in Entry.objects.order_by("id")] == [f"2026-{n:06d}" for n in range(1, 5)]
+
+
+def test_posting_is_idempotent_and_entries_immutable(books):
+    invoice = books[2][0]
+    before = Entry.objects.count()
+    ledger_post_invoice(invoice)
+    assert Entry.objects.count() == before
+    with pytest.raises(IntegrityError, match="ne se modifie"), transaction.atomic():
+        EntryLine.objects.update(debit=Decimal("1.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.all().delete()
+
+
+def test_fec_passes_the_validator(books):
+    lines = list(fec_lines(year=2026))
+    assert lines[0] == "\t".join(COLUMNS) + "\n"
+    assert all(len(line.rstrip("\n").split("\t")) == 18 for line in lines)
+    assert "Boulangerie Dupont" in "".join(lines), "tabs inside fields are replaced"
+    assert fec_validate(lines, year=2026) == []
+    assert "\t0,00\t530,00\t" in "".join(lines), "706 credited with the invoice total excl. VAT, comma decimals"
+
+
+def _broken(lines, index, column, value):
+    fields = lines[index].rstrip("\n").split("\t")
+    fields[COLUMNS.index(column)] = value
+    return [*lines[:index], "\t".join(fields) + "\n", *lines[index + 1:]]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("Debit", "12.50", "mal formé"),
+        ("EcritureDate", "2026-02-01", "AAAAMMJJ"),
+        ("EcritureNum", "2026-000009", "discontinue"),
+        ("CompteNum", "", "CompteNum vide"),
+    ],
+)
+def test_validator_catches_broken_files(books, column, value, message):
+    lines = list(fec_lines(year=2026))
+    errors = fec_validate(_broken(lines, 1, column, value), year=2026)
+    assert any(message in e.message for e in errors), errors
+
+
+def test_validator_catches_imbalance_bom_and_header(books):
+    lines = list(fec_lines(year=2026))
+    fields = lines[1].rstrip("\n").split("\t")
+    amount = fields[COLUMNS.index("Debit")] if fields[COLUMNS.index("Debit")] != "0,00" else fields[COLUMNS.index("Credit")]
+    side = "Debit" if fields[COLUMNS.index("Debit")] != "0,00" else "Credit"
+    bumped = _broken(lines, 1, side, f"{int(amount.split(',')[0]) + 1},{amount.split(',')[1]}")
+    assert any("déséquilibrée" in e.message for e in fec_validate(bumped))
+    assert any("BOM" in e.message for e in fec_validate(["\ufeff" + lines[0], *lines[1:]]))
+    assert any("en-tête" in e.message for e in fec_validate([lines[0].replace("\t", ";"), *lines[1:]]))
+    assert any("hors de l'exercice" in e.message for e in fec_validate(lines, year=2025))
+
+
+def test_export_command(world, books, tmp_path):
+    call_command("export_fec", cooperative="alpha", year=2026, output=str(tmp_path))
+    (path,) = tmp_path.iterdir()
+    assert path.name == f"{world.cae_a.siren}FEC20261231.txt"
+    assert path.read_bytes().startswith(b"JournalCode\t")
+    with pytest.raises(CommandError, match="CAE inconnue"):
+        call_command("export_fec", cooperative="inconnue", year=2026, output=str(tmp_path))
+
+
+def test_balance_page_and_fec_download(world, books):
+    from tests.conftest import client_for
+
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    page = accounts.get("/comptabilite/balance/?annee=2026").content.decode()
+    assert "44571" in page and "Clients" in page
+    fec = accounts.get("/comptabilite/fec/?annee=2026")
+    body = b"".join(fec.streaming_content).decode()
+    assert fec["Content-Disposition"].endswith(f'{world.cae_a.siren}FEC20261231.txt"')
+    assert fec_validate(body.splitlines(keepends=True), year=2026) == []
+    assert client_for(world.cae_a, world.user("counsellor_a")).get("/comptabilite/fec/").status_code == 403
+    other = client_for(world.cae_b, world.user("director_b"))
+    assert "Boulangerie" not in b"".join(other.get("/comptabilite/fec/?annee=2026").streaming_content).decode()
