@@ -32,6 +32,13 @@ class ActivitySettings(models.Model):
                                             default=Decimal("12.00"))
     payment_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
 
+    class ContributionBasis(models.TextChoices):
+        INVOICED = "invoiced", _("Sur le chiffre d'affaires facturé")
+        COLLECTED = "collected", _("Sur le chiffre d'affaires encaissé")
+
+    contribution_basis = models.CharField(_("assiette de la contribution"), max_length=10,
+                                          choices=ContributionBasis.choices, default=ContributionBasis.INVOICED)
+
     class Meta:
         verbose_name = _("réglages de facturation")
 
@@ -201,3 +208,68 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} € le {self.received_on:%d/%m/%Y}"
+
+
+def receipt_path(instance, filename: str) -> str:
+    """Receipts live under MEDIA_ROOT (outside the web root), per schema, with a random name."""
+    import secrets
+
+    from django.db import connection
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"receipts/{connection.schema_name}/{secrets.token_hex(16)}.{suffix}"
+
+
+class ExpenseClaim(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Soumise")
+        APPROVED = "approved", _("Validée")
+        REJECTED = "rejected", _("Refusée")
+        REIMBURSED = "reimbursed", _("Remboursée")
+
+    entrepreneur = models.ForeignKey("people.Entrepreneur", on_delete=models.PROTECT, related_name="expense_claims")
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
+                              db_index=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(_("motif du refus"), max_length=300, blank=True)
+    reimbursed_on = models.DateField(_("remboursée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("note de frais")
+        verbose_name_plural = _("notes de frais")
+
+    def __str__(self) -> str:
+        return f"Note de frais {self.pk}"
+
+
+class ExpenseLine(models.Model):
+    class Category(models.TextChoices):
+        TRAVEL = "travel", _("Déplacements")
+        MEALS = "meals", _("Repas")
+        SUPPLIES = "supplies", _("Fournitures")
+        SOFTWARE = "software", _("Logiciels et abonnements")
+        TRAINING = "training", _("Formation")
+        OTHER = "other", _("Autres")
+
+    ACCOUNTS = {"travel": "6251", "meals": "6256", "supplies": "6064", "software": "6512", "training": "6333",
+                "other": "6288"}
+
+    claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="lines")
+    spent_on = models.DateField(_("date"))
+    category = models.CharField(_("catégorie"), max_length=10, choices=Category.choices)
+    description = models.CharField(_("objet"), max_length=200)
+    amount_incl_vat = models.DecimalField(_("montant TTC"), max_digits=10, decimal_places=2,
+                                          validators=[MinValueValidator(Decimal("0.01"))])
+    vat_amount = models.DecimalField(_("dont TVA"), max_digits=10, decimal_places=2, default=Decimal("0.00"),
+                                     validators=[MinValueValidator(Decimal("0"))])
+    receipt = models.FileField(_("justificatif"), upload_to=receipt_path, blank=True)
+
+    class Meta:
+        ordering = ["spent_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description

@@ -11,4 +11,9 @@ urlpatterns = [
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
     path("clients/", views.customer_list, name="customers"),
     path("creances/", views.receivables, name="receivables"),
+    path("notes-de-frais/", views.expense_list, name="expenses"),
+    path("notes-de-frais/<int:pk>/action/", views.expense_action, name="expense-action"),
+    path("justificatifs/<int:pk>/", views.receipt_download, name="receipt"),
+    path("compte/", views.account, name="my-account"),
+    path("compte/<int:person_pk>/", views.account, name="account"),
 ]

@@ -193,3 +193,127 @@ def receivables(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "activity/receivables.html", {"page_obj": page, "buckets": buckets,
                                                           "total": sum(buckets.values())})
+
+
+# -- expense claims and the activity account -----------------------------------------------------
+
+EXPENSE_ROWS = 5
+
+
+@login_required
+@member_required()
+def expense_list(request):
+    from .expenses import ExpenseInput, expense_submit
+    from .models import ExpenseClaim, ExpenseLine
+
+    claims = ExpenseClaim.objects.select_related("entrepreneur").prefetch_related("lines")
+    if not request.membership.is_staff_role:
+        claims = claims.filter(entrepreneur__in=people_visible_to(request.membership))
+    status = request.GET.get("etat", "")
+    if status in ExpenseClaim.Status.values:
+        claims = claims.filter(status=status)
+    me = None if request.membership.is_staff_role else people_visible_to(request.membership).first()
+    error = None
+    if request.method == "POST":
+        if me is None:
+            raise PermissionDenied
+        lines = []
+        try:
+            for i in range(EXPENSE_ROWS):
+                description = request.POST.get(f"e-{i}-description", "").strip()
+                if not description:
+                    continue
+                try:
+                    spent_on = date.fromisoformat(request.POST.get(f"e-{i}-date", ""))
+                except ValueError as exc:
+                    raise AppError("expense_date_invalid", _("Dépense %(n)s : date invalide.") % {"n": i + 1}) from exc
+                lines.append(ExpenseInput(spent_on, request.POST.get(f"e-{i}-category", "other"), description,
+                                          request.POST.get(f"e-{i}-amount", "").replace(",", "."),
+                                          request.POST.get(f"e-{i}-vat", "0").replace(",", ".") or "0",
+                                          request.FILES.get(f"e-{i}-receipt")))
+            expense_submit(entrepreneur=me, lines=lines, acting_user=request.user)
+        except AppError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Note de frais soumise."))
+            return redirect("activity:expenses")
+    page = Paginator(claims.order_by("-submitted_at", "-id"), 25).get_page(request.GET.get("page"))
+    return render(request, "activity/expenses.html", {
+        "page_obj": page, "me": me, "error": error, "rows": range(EXPENSE_ROWS), "status": status,
+        "statuses": ExpenseClaim.Status.choices, "categories": ExpenseLine.Category.choices,
+        "can_decide": request.membership.role in FINANCE_ROLES, "querystring_base": f"etat={status}&",
+    }, status=400 if error else 200)
+
+
+@login_required
+@member_required(*FINANCE_ROLES)
+@require_POST
+def expense_action(request, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    from .expenses import expense_approve, expense_reimburse, expense_reject
+    from .models import ExpenseClaim
+
+    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            expense_approve(claim=claim, acting_user=request.user)
+        elif action == "reject":
+            expense_reject(claim=claim, reason=request.POST.get("reason", ""), acting_user=request.user)
+        elif action == "reimburse":
+            from django.utils import timezone
+
+            expense_reimburse(claim=claim, on=timezone.localdate(), acting_user=request.user)
+        else:
+            raise AppError("unknown_action", _("Action inconnue."))
+        messages.success(request, _("C'est enregistré."))
+    except AppError as exc:
+        messages.error(request, exc.message)
+    return redirect("activity:expenses")
+
+
+@login_required
+@member_required()
+def receipt_download(request, pk: int):
+    """A receipt, served only to staff or to the entrepreneur whose claim it is."""
+    from django.http import FileResponse, Http404
+
+    from .models import ExpenseLine
+
+    lines = ExpenseLine.objects.select_related("claim")
+    if not request.membership.is_staff_role:
+        lines = lines.filter(claim__entrepreneur__in=people_visible_to(request.membership))
+    line = lines.filter(pk=pk).exclude(receipt="").first()
+    if line is None:
+        raise Http404
+    suffix = line.receipt.name.rsplit(".", 1)[-1]
+    content_type = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(suffix,
+                                                                                        "application/octet-stream")
+    response = FileResponse(line.receipt.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="justificatif-{line.pk}.{suffix}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@member_required()
+def account(request, person_pk: int | None = None):
+    from django.utils import timezone
+
+    from .account import account_statement, contribution_rate
+
+    if person_pk is None:
+        person = people_visible_to(request.membership).first()
+        if person is None:
+            raise PermissionDenied
+    else:
+        person = access_person(request.membership, person_pk)
+    year_param = request.GET.get("annee", "")
+    year = int(year_param) if year_param.isdigit() and 2000 <= int(year_param) <= 2100 else timezone.localdate().year
+    months = account_statement(entrepreneur=person, year=year)
+    return render(request, "activity/account.html", {
+        "person": person, "year": year, "months": months, "rate": contribution_rate(),
+        "totals": {name: sum(getattr(m, name) for m in months)
+                   for name in ("invoiced", "collected", "contribution", "expenses", "salary_cost", "net")},
+    })

@@ -16,8 +16,16 @@ ACCOUNTS = {
     "707": "Ventes de marchandises",
     "44571": "TVA collectée",
     "512": "Banque",
+    "44566": "TVA déductible sur autres biens et services",
+    "4671": "Entrepreneurs-salariés : frais à rembourser",
+    "6064": "Fournitures administratives",
+    "6251": "Voyages et déplacements",
+    "6256": "Missions (repas)",
+    "6288": "Autres services extérieurs",
+    "6333": "Formation professionnelle",
+    "6512": "Logiciels et abonnements",
 }
-JOURNALS = {"VT": "Ventes", "BQ": "Banque"}
+JOURNALS = {"VT": "Ventes", "BQ": "Banque", "HA": "Achats et frais"}
 
 
 class EntrySequence(models.Model):

@@ -100,3 +100,37 @@ def trial_balance(*, year: int) -> list[dict]:
             .annotate(debit=Sum("debit"), credit=Sum("credit")).order_by("account"))
     return [{"account": r["account"], "label": ACCOUNTS.get(r["account"], ""), "debit": r["debit"],
              "credit": r["credit"], "balance": r["debit"] - r["credit"]} for r in rows]
+
+
+def ledger_post_expense(claim) -> Entry:
+    """An approved expense claim: each expense account (HT) and deductible VAT (44566) against the
+    amount owed to the entrepreneur (4671, auxiliary account per entrepreneur)."""
+    from tenants.activity.models import ExpenseLine
+
+    lines = list(claim.lines.all())
+    person = claim.entrepreneur
+    label = f"Note de frais {claim.pk} {person}"
+    by_account: dict[str, Decimal] = {}
+    vat = Decimal("0.00")
+    for line in lines:
+        account = ExpenseLine.ACCOUNTS[line.category]
+        by_account[account] = by_account.get(account, Decimal("0.00")) + line.amount_incl_vat - line.vat_amount
+        vat += line.vat_amount
+    total = sum((line.amount_incl_vat for line in lines), Decimal("0.00"))
+    legs = [Leg(account, label, debit=amount) for account, amount in sorted(by_account.items())]
+    legs.append(Leg("44566", label, debit=vat))
+    legs.append(Leg("4671", label, credit=total, aux_account=f"E{person.pk:06d}", aux_label=str(person)))
+    day = (claim.decided_at or timezone.now()).date()
+    return entry_post(journal="HA", date=day, piece_ref=f"NDF-{claim.pk}", piece_date=day, label=label,
+                      legs=legs, source=f"expense:{claim.pk}", entrepreneur=person)
+
+
+def ledger_post_expense_reimbursement(claim) -> Entry:
+    person = claim.entrepreneur
+    total = sum((line.amount_incl_vat for line in claim.lines.all()), Decimal("0.00"))
+    label = f"Remboursement note de frais {claim.pk} {person}"
+    legs = [Leg("4671", label, debit=total, aux_account=f"E{person.pk:06d}", aux_label=str(person)),
+            Leg("512", label, credit=total)]
+    return entry_post(journal="BQ", date=claim.reimbursed_on, piece_ref=f"NDF-{claim.pk}",
+                      piece_date=claim.reimbursed_on, label=label, legs=legs,
+                      source=f"expense-paid:{claim.pk}", entrepreneur=person)

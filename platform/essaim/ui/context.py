@@ -14,6 +14,8 @@ CAE_NAVIGATION = [
     ("people:sites", _("Sites"), Membership.STAFF_ROLES),
     ("activity:invoices", _("Factures"), None),
     ("activity:customers", _("Clients"), None),
+    ("activity:expenses", _("Notes de frais"), None),
+    ("activity:my-account", _("Mon compte d'activité"), (Membership.Role.ENTREPRENEUR,)),
     ("activity:receivables", _("Créances"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("ledger:balance", _("Comptabilité"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
