@@ -135,3 +135,37 @@ def _empty_test_broker():
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: they are the slowest, and a failure there should not hide the rest."""
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+def run_in_parallel(fn, items, *, cooperative, django_db_blocker, timeout=60) -> list:
+    """Run fn(item) in one thread per item, all released at once inside `cooperative`'s schema,
+    each with its own connection (real parallel transactions). Returns what each returned, or
+    the AppError code / exception repr it raised."""
+    import threading
+
+    from django.db import connections
+
+    from essaim.core.errors import AppError
+
+    barrier = threading.Barrier(len(items))
+    outcomes = []
+
+    def worker(item):
+        with django_db_blocker.unblock():
+            try:
+                with tenant_context(cooperative):
+                    barrier.wait()
+                    outcomes.append(fn(item))
+            except AppError as exc:
+                outcomes.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                outcomes.append(repr(exc))
+            finally:
+                connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return outcomes

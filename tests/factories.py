@@ -42,3 +42,25 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.COUNSELLOR
+
+
+def make_person(*, first_name="Léa", last_name="Martin", gender="F", site_name="Reims", user=None, **fields):
+    """A site (created if needed) and an entrepreneur with an open journey, in the current schema."""
+    from tenants.people.models import Site
+    from tenants.people.services import entrepreneur_create
+
+    site, _ = Site.objects.get_or_create(name=site_name, defaults={"kind": "head_office", "city": site_name,
+                                                                    "department": "51"})
+    person = entrepreneur_create(site=site, first_name=first_name, last_name=last_name, gender=gender, **fields)
+    if user is not None:
+        person.user = user
+        person.save(update_fields=["user"])
+    return person
+
+
+def make_customer(person, name="Client", **fields):
+    from tenants.activity.services import customer_create
+
+    return customer_create(entrepreneur=person, name=name, **({"billing_address": "1 rue Libergier",
+                                                               "billing_postal_code": "51100",
+                                                               "billing_city": "Reims"} | fields))

@@ -9,14 +9,12 @@ from api.keys.services import apikey_create
 from tenants.activity.services import (
     LineInput,
     credit_note_create,
-    customer_create,
     invoice_create_draft,
     invoice_finalise,
     payment_record,
 )
-from tenants.people.models import Site
-from tenants.people.services import entrepreneur_create
 from tests.conftest import tenant_context
+from tests.factories import make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def books(world):
     with tenant_context(world.cae_a):
-        site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
-        person = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
-        customer = customer_create(entrepreneur=person, name="Client A", billing_address="1 rue",
-                                   billing_postal_code="51100", billing_city="Reims")
+        person = make_person()
+        customer = make_customer(person, "Client A")
         issued = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
                                                                lines=[LineInput("Conseil", "2", "250")]),
                                   on=date(2026, 3, 2))

@@ -21,15 +21,13 @@ from tenants.activity.models import ExpenseClaim
 from tenants.activity.services import (
     LineInput,
     credit_note_create,
-    customer_create,
     invoice_create_draft,
     invoice_finalise,
     payment_record,
 )
 from tenants.ledger.models import EntryLine
-from tenants.people.models import Site
-from tenants.people.services import entrepreneur_create
 from tests.conftest import client_for, tenant_context
+from tests.factories import make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%fake receipt\n"
@@ -38,11 +36,7 @@ PDF = b"%PDF-1.4\n%fake receipt\n"
 @pytest.fixture
 def person(world):
     with tenant_context(world.cae_a):
-        site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
-        p = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
-        p.user = world.user("entrepreneur_a")
-        p.save(update_fields=["user"])
-    return p
+        return make_person(user=world.user("entrepreneur_a"))
 
 
 def test_expense_lifecycle_and_postings(world, person):
@@ -108,8 +102,7 @@ def test_pages_receipts_and_isolation(world, person):
 
 def test_account_reconciles_with_the_journal(world, person):
     with tenant_context(world.cae_a):
-        customer = customer_create(entrepreneur=person, name="Client", billing_address="1 rue",
-                                   billing_postal_code="51100", billing_city="Reims")
+        customer = make_customer(person)
         year = date.today().year
         first = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
             LineInput("Conseil", "3", "333.33")]), on=date(year, 1, 15))

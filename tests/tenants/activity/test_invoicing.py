@@ -1,13 +1,12 @@
 """Invoices: totals to the cent, gapless numbering under parallel finalisations, credit notes,
 immutability of what was issued, bad input refused in French."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,17 +23,14 @@ from tenants.activity.services import (
 )
 from tenants.activity.totals import compute_totals, line_amount
 from tests.conftest import tenant_context
+from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def activity(in_cae_a):
-    from tenants.people.models import Site
-    from tenants.people.services import entrepreneur_create
-
-    site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
-    person = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
+    person = make_person()
     customer = customer_create(entrepreneur=person, name="Boulangerie Dupont", siren="732829320",
                                siret="73282932000017", vat_number="FR44732829320", billing_address="3 rue Libergier",
                                billing_postal_code="51100", billing_city="Reims")
@@ -172,27 +168,12 @@ def sixteen_drafts(world, django_db_blocker):
 
 
 def test_sixteen_concurrent_finalisations_no_gap_no_duplicate(sixteen_drafts, django_db_blocker):
+    from tests.conftest import run_in_parallel
+
     cae, drafts = sixteen_drafts
-    barrier = threading.Barrier(len(drafts))
-    errors = []
-
-    def finalise(invoice):
-        with django_db_blocker.unblock():
-            try:
-                with tenant_context(cae):
-                    barrier.wait()
-                    invoice_finalise(invoice=invoice, on=date(2026, 5, 4))
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(repr(exc))
-            finally:
-                connections.close_all()
-
-    threads = [threading.Thread(target=finalise, args=(d,)) for d in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    outcomes = run_in_parallel(lambda d: invoice_finalise(invoice=d, on=date(2026, 5, 4)).number, drafts,
+                               cooperative=cae, django_db_blocker=django_db_blocker)
+    assert sorted(outcomes) == [f"F2026-{n:05d}" for n in range(1, 17)], outcomes
     with tenant_context(cae):
         numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"F2026-{n:05d}" for n in range(1, 17)]

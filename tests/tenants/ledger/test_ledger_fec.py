@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from tenants.activity.services import (
     LineInput,
     credit_note_create,
-    customer_create,
     invoice_create_draft,
     invoice_finalise,
     payment_record,
@@ -19,19 +18,15 @@ from tenants.activity.services import (
 from tenants.ledger.fec import COLUMNS, fec_lines, fec_validate
 from tenants.ledger.models import Entry, EntryLine
 from tenants.ledger.services import ledger_post_invoice, trial_balance
+from tests.factories import make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def books(in_cae_a):
-    from tenants.people.models import Site
-    from tenants.people.services import entrepreneur_create
-
-    site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
-    person = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
-    customer = customer_create(entrepreneur=person, name="Boulangerie\tDupont", billing_address="1 rue",
-                               billing_postal_code="51100", billing_city="Reims")
+    person = make_person()
+    customer = make_customer(person, "Boulangerie\tDupont")
     a = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
         LineInput("Conseil", "2", "250", "20.00"), LineInput("Livre", "1", "30", "5.50")]), on=date(2026, 2, 1))
     b = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[

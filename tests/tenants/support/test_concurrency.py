@@ -1,13 +1,10 @@
 """Capacity holds under real parallel transactions: two people, one seat, two threads."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
-
-from essaim.core.errors import AppError
 
 pytestmark = pytest.mark.django_db
 
@@ -37,31 +34,11 @@ def one_seat(world, django_db_blocker):
 
 def test_last_seat_goes_to_exactly_one(one_seat, django_db_blocker):
     from tenants.support.services import workshop_register
-    from tests.conftest import tenant_context
+    from tests.conftest import run_in_parallel, tenant_context
 
     cae, workshop, people = one_seat
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def register(person):
-        with django_db_blocker.unblock():
-            try:
-                with tenant_context(cae):
-                    barrier.wait()
-                    workshop_register(workshop=workshop, person=person)
-                outcomes.append("ok")
-            except AppError as exc:
-                outcomes.append(exc.code)
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes.append(repr(exc))
-            finally:
-                connections.close_all()
-
-    threads = [threading.Thread(target=register, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    outcomes = run_in_parallel(lambda person: workshop_register(workshop=workshop, person=person) and "ok",
+                               people, cooperative=cae, django_db_blocker=django_db_blocker)
     assert sorted(outcomes) == ["ok", "workshop_full"]
     with tenant_context(cae):
         assert workshop.registrations.count() == 1
