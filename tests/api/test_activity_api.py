@@ -67,3 +67,16 @@ def test_scope_and_isolation(world, books):
         _, key_b = apikey_create(name="B", scopes=["activity:read"])
     assert api(world.cae_b, key_b).get(f"/api/v1/invoices/{books['issued'].pk}").status_code == 404
     assert api(world.cae_b, key_b).get("/api/v1/invoices").json()["results"] == []
+
+
+def test_etags_let_clients_skip_unchanged_pages(world, books):
+    client = api(world.cae_a, books["key"])
+    first = client.get("/api/v1/invoices")
+    etag = first["ETag"]
+    assert client.get("/api/v1/invoices", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with tenant_context(world.cae_a):
+        issued = books["issued"]
+        invoice_finalise(invoice=invoice_create_draft(entrepreneur=issued.entrepreneur, customer=issued.customer,
+                                                      lines=[LineInput("Nouveau", "1", "10")]), on=date(2026, 4, 1))
+    changed = client.get("/api/v1/invoices", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
