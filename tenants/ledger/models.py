@@ -80,3 +80,27 @@ class EntryLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} D{self.debit} C{self.credit}"
+
+
+class FecExport(models.Model):
+    """An FEC export run in the background (Celery); the file waits outside the web root."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    year = models.PositiveSmallIntegerField(_("exercice"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    lines = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"FEC {self.year} ({self.status})"

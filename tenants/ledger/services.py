@@ -134,3 +134,48 @@ def ledger_post_expense_reimbursement(claim) -> Entry:
     return entry_post(journal="BQ", date=claim.reimbursed_on, piece_ref=f"NDF-{claim.pk}",
                       piece_date=claim.reimbursed_on, label=label, legs=legs,
                       source=f"expense-paid:{claim.pk}", entrepreneur=person)
+
+
+def fec_export_request(*, year: int):
+    """Create an export job and queue it (after commit) in this CAE's schema."""
+    from .models import FecExport
+    from .tasks import fec_export
+
+    if not 2000 <= year <= timezone.localdate().year:
+        raise AppError("fec_year_invalid", f"Exercice invalide : {year}.", field="year")
+    with transaction.atomic():
+        export = FecExport.objects.create(year=year)
+        transaction.on_commit(lambda: fec_export.delay(export.pk))
+    return export
+
+
+def fec_export_run(*, export_id: int) -> str:
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from .fec import fec_validate, fec_write
+    from .models import FecExport
+
+    export = FecExport.objects.get(pk=export_id)
+    if export.status == FecExport.Status.DONE:
+        return export.status
+    FecExport.objects.filter(pk=export.pk).update(status=FecExport.Status.RUNNING)
+    folder = Path(settings.MEDIA_ROOT) / "fec" / connection.schema_name / str(export.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        path = fec_write(year=export.year, siren=connection.tenant.siren, folder=folder)
+        with path.open(encoding="utf-8") as handle:
+            errors = fec_validate(handle, year=export.year)
+        if errors:
+            raise ValueError(f"ligne {errors[0].line} : {errors[0].message}")
+        with path.open(encoding="utf-8") as handle:
+            count = sum(1 for _ in handle) - 1
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, shown to the client
+        FecExport.objects.filter(pk=export.pk).update(status=FecExport.Status.FAILED, error=str(exc)[:300],
+                                                      finished_at=timezone.now())
+        return FecExport.Status.FAILED
+    FecExport.objects.filter(pk=export.pk).update(status=FecExport.Status.DONE, file_path=str(path), lines=count,
+                                                  finished_at=timezone.now())
+    return FecExport.Status.DONE
