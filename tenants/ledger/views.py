@@ -6,7 +6,7 @@ from django.utils import timezone
 from essaim.ui.access import member_required
 from tenants.activity.selectors import FINANCE_ROLES
 
-from .fec import fec_filename, fec_lines
+from .fec import fec_chunks, fec_filename
 from .services import trial_balance
 
 
@@ -33,8 +33,7 @@ def _in_schema(tenant, lines):
 
     connection.set_tenant(tenant)
     try:
-        for line in lines:
-            yield line.encode()
+        yield from lines
     finally:
         connection.set_schema_to_public()
 
@@ -46,7 +45,7 @@ def fec_download(request):
     from datetime import date
 
     year = _year(request)
-    response = StreamingHttpResponse(_in_schema(request.tenant, fec_lines(year=year)),
+    response = StreamingHttpResponse(_in_schema(request.tenant, fec_chunks(year=year)),
                                      content_type="text/plain; charset=utf-8")
     name = fec_filename(request.cooperative.siren, date(year, 12, 31))
     response["Content-Disposition"] = f'attachment; filename="{name}"'
