@@ -21,6 +21,7 @@ SHARED_APPS = [
     "essaim.cooperatives",
     "essaim.accounts",
     "essaim.demo",
+    "essaim.payrates",
     "essaim.ui",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -41,6 +42,7 @@ TENANT_APPS = [
     "tenants.support",
     "tenants.activity",
     "tenants.ledger",
+    "tenants.payroll",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
