@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +134,8 @@ class Invoice(models.Model):
                                    related_name="+", db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
     finalised_at = models.DateTimeField(null=True, blank=True)
+    # Seller, buyer and terms as printed, frozen when the document is issued (parties.py).
+    issued_as = models.JSONField(_("parties et conditions à l'émission"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -157,8 +159,9 @@ class Invoice(models.Model):
         return self.number or f"{self.get_kind_display()} (brouillon {self.pk})"
 
 
-class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+class DocumentLine(models.Model):
+    """The fields of a line of an invoice or a quote (validated by `services.lines_build`)."""
+
     position = models.PositiveSmallIntegerField(default=0)
     description = models.CharField(_("désignation"), max_length=300)
     quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3,
@@ -169,6 +172,7 @@ class InvoiceLine(models.Model):
     vat_rate = models.CharField(_("TVA"), max_length=5, choices=VatRate.choices, default=VatRate.STANDARD)
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -179,6 +183,13 @@ class InvoiceLine(models.Model):
         from .totals import line_amount
 
         return line_amount(self.quantity, self.unit_price)
+
+
+class InvoiceLine(DocumentLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(DocumentLine.Meta):
+        pass
 
 
 class Payment(models.Model):
@@ -273,3 +284,103 @@ class ExpenseLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+QUOTE_VALIDITY_DAYS = 30  # a quote sent without a validity date is valid this many days
+
+
+class Quote(models.Model):
+    """A devis: drafted and edited freely, then sent (numbered in its own series, frozen), then
+    accepted or refused by the customer. Past its validity date a sent quote is expired
+    (computed, not stored). An accepted quote becomes an invoice draft once (`invoice`)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SENT = "sent", _("Envoyé")
+        ACCEPTED = "accepted", _("Accepté")
+        REFUSED = "refused", _("Refusé")
+
+    EXPIRED = "expired"  # a state shown and filtered on, never stored
+
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    entrepreneur = models.ForeignKey("people.Entrepreneur", on_delete=models.PROTECT, related_name="quotes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("client"))
+    number = models.CharField(_("numéro"), max_length=35, null=True, blank=True, unique=True)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    issued_on = models.DateField(_("date d'envoi"), null=True, blank=True)
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    operation = models.CharField(_("nature des opérations"), max_length=10, choices=Invoice.Operation.choices,
+                                 default=Invoice.Operation.SERVICES)
+    exemption_mention = models.CharField(_("mention d'exonération de TVA"), max_length=200, blank=True)
+    total_excl_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total_incl_vat = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    invoice = models.OneToOneField(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="quote",
+                                   verbose_name=_("facture issue du devis"))
+    decided_on = models.DateField(_("accepté ou refusé le"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("devis")
+        verbose_name_plural = _("devis")
+        indexes = [models.Index(fields=["entrepreneur", "issued_on"], name="quote_activity_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number__isnull=True)
+                | (~models.Q(status="draft") & models.Q(number__isnull=False, issued_on__isnull=False,
+                                                        valid_until__isnull=False)),
+                name="quote_number_iff_sent",
+            ),
+            models.CheckConstraint(condition=models.Q(invoice__isnull=True) | models.Q(status="accepted"),
+                                   name="quote_invoiced_only_if_accepted"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Devis (brouillon {self.pk})"
+
+    def state(self, today=None) -> str:
+        """The stored status, or `expired` for a sent quote past its validity date."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.SENT and self.valid_until and self.valid_until < today:
+            return self.EXPIRED
+        return self.status
+
+    @property
+    def state_label(self) -> str:
+        state = self.state()
+        return str(_("Expiré")) if state == self.EXPIRED else self.get_status_display()
+
+
+class QuoteLine(DocumentLine):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta(DocumentLine.Meta):
+        pass
+
+
+class ContributionRate(models.Model):
+    """The CAE's cooperative contribution rate from `valid_from` on (effective-dated). Before the
+    first row, the rate given when the CAE was created (its registry row) applies."""
+
+    valid_from = models.DateField(_("en vigueur à partir du"), unique=True)
+    rate = models.DecimalField(_("taux (%)"), max_digits=5, decimal_places=2,
+                               validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("taux de contribution")
+        verbose_name_plural = _("taux de contribution")
+        constraints = [models.CheckConstraint(condition=models.Q(rate__gte=0, rate__lte=50),
+                                              name="contribution_rate_between_0_and_50")]
+
+    def __str__(self) -> str:
+        return f"{self.rate} % à partir du {self.valid_from:%d/%m/%Y}"

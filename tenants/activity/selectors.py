@@ -7,7 +7,7 @@ from essaim.accounts.models import Membership
 from essaim.core.search import words_match
 from tenants.people.selectors import people_visible_to
 
-from .models import Customer, Invoice
+from .models import Customer, Invoice, Quote
 
 FINANCE_ROLES = (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)
 
@@ -42,6 +42,42 @@ def invoices_filter(qs: QuerySet[Invoice], *, q: str = "", status: str = "", kin
         qs = qs.filter(status=status)
     if kind in Invoice.Kind.values:
         qs = qs.filter(kind=kind)
+    if entrepreneur.isdigit():
+        qs = qs.filter(entrepreneur_id=int(entrepreneur))
+    return qs
+
+
+def quotes_visible_to(membership: Membership) -> QuerySet[Quote]:
+    """Staff see the CAE's quotes; an entrepreneur only their own activity's (as for invoices)."""
+    quotes = Quote.objects.select_related("customer", "entrepreneur")
+    if membership.is_staff_role:
+        return quotes
+    return quotes.filter(entrepreneur__in=people_visible_to(membership))
+
+
+def access_quote(membership: Membership, pk: int) -> Quote:
+    quote = quotes_visible_to(membership).filter(pk=pk).first()
+    if quote is None:
+        raise Http404("Devis introuvable.")
+    return quote
+
+
+def quotes_filter(qs: QuerySet[Quote], *, q: str = "", state: str = "", entrepreneur: str = "",
+                  today=None) -> QuerySet[Quote]:
+    """`state` is a stored status or `expired` (sent and past its validity date; `sent` then
+    means sent and still valid)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    if q.strip():
+        annotations, condition = words_match(["customer__name", "entrepreneur__last_name", "subject"], q)
+        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q.strip()))
+    if state == Quote.EXPIRED:
+        qs = qs.filter(status=Quote.Status.SENT, valid_until__lt=today)
+    elif state == Quote.Status.SENT:
+        qs = qs.filter(status=Quote.Status.SENT, valid_until__gte=today)
+    elif state in Quote.Status.values:
+        qs = qs.filter(status=state)
     if entrepreneur.isdigit():
         qs = qs.filter(entrepreneur_id=int(entrepreneur))
     return qs

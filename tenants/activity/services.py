@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.core.errors import AppError
 from tenants.audit.services import audit_record
 
 from .models import ActivitySettings, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
+from .parties import document_parties, issued_parties
 from .totals import compute_totals
 
 
@@ -45,30 +46,39 @@ def customer_create(*, entrepreneur, acting_user=None, **fields) -> Customer:
     return customer
 
 
-def _lines(invoice: Invoice, lines: list[LineInput]) -> list[InvoiceLine]:
+def lines_build(lines: list[LineInput], *, line_model=InvoiceLine, document: str = "invoice", **parent) -> list:
+    """Validated, unsaved lines of `line_model` (InvoiceLine or QuoteLine) for the parent given as
+    a keyword (`invoice=…` or `quote=…`). Shared by invoices and quotes; `document` names the
+    error codes (`invoice_line_invalid`, `quote_line_invalid`…)."""
     if not lines:
-        raise AppError("invoice_no_line", "Une facture comporte au moins une ligne.", field="lines")
+        noun = "Un devis" if document == "quote" else "Une facture"
+        raise AppError(f"{document}_no_line", f"{noun} comporte au moins une ligne.", field="lines")
     built = []
     for position, line in enumerate(lines, start=1):
         try:
             quantity, unit_price = Decimal(str(line.quantity)), Decimal(str(line.unit_price))
         except InvalidOperation as exc:
-            raise AppError("invoice_line_invalid", f"Ligne {position} : quantité ou prix invalide.",
+            raise AppError(f"{document}_line_invalid", f"Ligne {position} : quantité ou prix invalide.",
                            field="lines") from exc
-        item = InvoiceLine(invoice=invoice, position=position, description=line.description.strip(),
-                           quantity=quantity, unit_price=unit_price, vat_rate=line.vat_rate, unit=line.unit)
+        item = line_model(position=position, description=line.description.strip(), quantity=quantity,
+                          unit_price=unit_price, vat_rate=line.vat_rate, unit=line.unit, **parent)
         try:
-            item.full_clean(exclude=["invoice"])
+            item.full_clean(exclude=list(parent))
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
-            raise AppError("invoice_line_invalid", f"Ligne {position} ({field}) : {messages[0]}",
+            raise AppError(f"{document}_line_invalid", f"Ligne {position} ({field}) : {messages[0]}",
                            field="lines") from exc
         built.append(item)
     return built
 
 
-def _check_exemption(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    if any(line.vat_rate == VatRate.EXEMPT for line in lines) and not invoice.exemption_mention.strip():
+def _lines(invoice: Invoice, lines: list[LineInput]) -> list[InvoiceLine]:
+    return lines_build(lines, invoice=invoice)
+
+
+def exemption_check(document, lines) -> None:
+    """An exempt line needs the legal exemption mention on its invoice or quote."""
+    if any(line.vat_rate == VatRate.EXEMPT for line in lines) and not document.exemption_mention.strip():
         raise AppError("vat_exemption_mention_required",
                        "Une ligne exonérée de TVA exige la mention légale d'exonération (ex. « TVA non applicable, "
                        "art. 293 B du CGI »).", field="exemption_mention")
@@ -83,7 +93,7 @@ def invoice_create_draft(*, entrepreneur, customer: Customer, lines: list[LineIn
                       exemption_mention=exemption_mention, purchase_order=purchase_order,
                       created_by=_user(acting_user))
     built = _lines(invoice, lines)
-    _check_exemption(invoice, built)
+    exemption_check(invoice, built)
     invoice.save()
     InvoiceLine.objects.bulk_create(built)
     _store_totals(invoice, built)
@@ -100,7 +110,7 @@ def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_use
         if name in fields:
             setattr(invoice, name, fields[name])
     built = _lines(invoice, lines)
-    _check_exemption(invoice, built)
+    exemption_check(invoice, built)
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(built)
     invoice.save(update_fields=["operation", "exemption_mention", "purchase_order"])
@@ -116,9 +126,10 @@ def _store_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     invoice.save(update_fields=["total_excl_vat", "total_vat", "total_incl_vat"])
 
 
-def series_key(invoice: Invoice, on: date) -> tuple[str, str]:
-    """(series key, printed prefix) for this CAE's numbering policy."""
-    prefix = "AV" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "F"
+def series_key(invoice, on: date, *, prefix: str | None = None) -> tuple[str, str]:
+    """(series key, printed prefix) for this CAE's numbering policy. `invoice` is an invoice or,
+    with its own `prefix` (quotes: "D"), any document with an entrepreneur."""
+    prefix = prefix or ("AV" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "F")
     policy = ActivitySettings.current().numbering
     if policy == ActivitySettings.Numbering.YEARLY:
         return f"{prefix}-{on.year}", f"{prefix}{on.year}-"
@@ -149,7 +160,8 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=No
     invoice.issued_on = on
     invoice.due_on = on + timedelta(days=ActivitySettings.current().payment_days)
     invoice.finalised_at = timezone.now()
-    invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at"])
+    invoice.issued_as = document_parties(invoice=invoice, cooperative=connection.tenant)
+    invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at", "issued_as"])
     from tenants.ledger.services import ledger_post_invoice
 
     ledger_post_invoice(invoice)
@@ -193,18 +205,28 @@ def invoice_delete(*, invoice: Invoice, acting_user=None) -> None:
         audit_record(action="invoice_delete_draft", target=f"invoice:{invoice.pk}", acting_user=acting_user)
 
 
-def invoice_pdf(*, invoice: Invoice, cooperative) -> bytes:
-    """The issued invoice as PDF (WeasyPrint), with the legal mentions."""
+def invoice_html(*, invoice: Invoice, cooperative) -> str:
+    """The printable document with the legal mentions (a draft is marked as one)."""
     from django.template.loader import render_to_string
-    from weasyprint import HTML
 
     lines = list(invoice.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
-    html = render_to_string("activity/invoice_pdf.html", {
-        "invoice": invoice, "lines": lines, "totals": totals, "cooperative": cooperative,
-        "settings": ActivitySettings.current(),
+    return render_to_string("activity/invoice_pdf.html", {
+        "invoice": invoice, "lines": lines, "totals": totals,
+        "parties": issued_parties(invoice=invoice, cooperative=cooperative),
     })
-    return HTML(string=html).write_pdf()
+
+
+def invoice_pdf(*, invoice: Invoice, cooperative) -> bytes:
+    """An issued invoice or credit note: the Factur-X PDF/A-3 with its XML (facturx.py). A draft:
+    a plain PDF marked as a draft, without number or XML."""
+    if invoice.status == Invoice.Status.FINALISED:
+        from .facturx import invoice_facturx_pdf
+
+        return invoice_facturx_pdf(invoice=invoice, cooperative=cooperative)
+    from weasyprint import HTML
+
+    return HTML(string=invoice_html(invoice=invoice, cooperative=cooperative)).write_pdf()
 
 
 class PaymentState:

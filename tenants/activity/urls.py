@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_quotes, views_rates
 
 app_name = "activity"
 urlpatterns = [
@@ -9,6 +9,14 @@ urlpatterns = [
     path("factures/<int:pk>/", views.invoice_detail, name="invoice"),
     path("factures/<int:pk>/action/", views.invoice_action, name="invoice-action"),
     path("factures/<int:pk>/pdf/", views.invoice_pdf, name="invoice-pdf"),
+    path("factures/<int:pk>/xml/", views.invoice_xml, name="invoice-xml"),
+    path("devis/", views_quotes.quote_list, name="quotes"),
+    path("devis/nouveau/", views_quotes.quote_create, name="quote-create"),
+    path("devis/<int:pk>/", views_quotes.quote_detail, name="quote"),
+    path("devis/<int:pk>/modifier/", views_quotes.quote_edit, name="quote-edit"),
+    path("devis/<int:pk>/action/", views_quotes.quote_action, name="quote-action"),
+    path("devis/<int:pk>/pdf/", views_quotes.quote_pdf, name="quote-pdf"),
+    path("taux-de-contribution/", views_rates.contribution_rates, name="contribution-rates"),
     path("clients/", views.customer_list, name="customers"),
     path("creances/", views.receivables, name="receivables"),
     path("notes-de-frais/", views.expense_list, name="expenses"),

@@ -18,7 +18,7 @@ from essaim.ui.access import member_required
 from tenants.people.selectors import access_person, people_visible_to
 
 from . import services
-from .models import Customer, Invoice, Payment, VatRate
+from .models import Customer, Invoice, Payment, Quote, VatRate
 from .selectors import (
     FINANCE_ROLES,
     access_invoice,
@@ -44,9 +44,11 @@ class InvoiceForm(forms.Form):
     purchase_order = forms.CharField(label=gettext_lazy("N° de bon de commande"), required=False)
 
 
-def _lines_from(post) -> list[services.LineInput]:
+def lines_from_post(post, rows: int = LINE_ROWS) -> list[services.LineInput]:
+    """The line rows of an invoice or quote form (`line-<i>-description`…); empty rows skipped.
+    Validation is the services' (`services.lines_build`)."""
     lines = []
-    for i in range(LINE_ROWS):
+    for i in range(rows):
         description = post.get(f"line-{i}-description", "").strip()
         if not description:
             continue
@@ -79,7 +81,7 @@ def invoice_create(request):
         customer = form.cleaned_data["customer"]
         try:
             invoice = services.invoice_create_draft(
-                entrepreneur=customer.entrepreneur, customer=customer, lines=_lines_from(request.POST),
+                entrepreneur=customer.entrepreneur, customer=customer, lines=lines_from_post(request.POST),
                 operation=form.cleaned_data["operation"], exemption_mention=form.cleaned_data["exemption_mention"],
                 purchase_order=form.cleaned_data["purchase_order"], acting_user=request.user)
         except AppError as exc:
@@ -100,7 +102,8 @@ def invoice_detail(request, pk: int):
 
     lines = list(invoice.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
-    context = {"invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative,
+    quote = Quote.objects.filter(invoice=invoice).only("pk", "number").first()
+    context = {"invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative, "quote": quote,
                "can_finalise": request.membership.role in FINANCE_ROLES, "methods": Payment.Method.choices}
     if invoice.status == Invoice.Status.FINALISED and invoice.kind == Invoice.Kind.INVOICE:
         state = services.invoice_payment_state(invoice)
@@ -147,12 +150,29 @@ def invoice_action(request, pk: int):
 @login_required
 @member_required()
 def invoice_pdf(request, pk: int):
+    """Issued: the Factur-X PDF/A-3. Draft: a plain PDF marked as a draft."""
     invoice = access_invoice(request.membership, pk)
-    if invoice.status != Invoice.Status.FINALISED:
-        raise PermissionDenied
     pdf = services.invoice_pdf(invoice=invoice, cooperative=request.cooperative)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    filename = invoice.number or f"brouillon-{invoice.pk}"
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response
+
+
+@login_required
+@member_required()
+def invoice_xml(request, pk: int):
+    """The Factur-X XML alone (issued documents only: a draft has no XML)."""
+    from django.http import Http404
+
+    from .facturx import invoice_facturx_xml
+
+    invoice = access_invoice(request.membership, pk)
+    if invoice.status != Invoice.Status.FINALISED:
+        raise Http404("Facture non émise.")
+    response = HttpResponse(invoice_facturx_xml(invoice=invoice, cooperative=request.cooperative),
+                            content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}-factur-x.xml"'
     return response
 
 

@@ -12,7 +12,7 @@ class EntrepreneurForm(forms.ModelForm):
     class Meta:
         model = Entrepreneur
         fields = ["first_name", "last_name", "gender", "birth_date", "email", "phone", "address", "postal_code",
-                  "city", "entry_situation", "education_level", "referrer", "activity_description", "sector_naf",
+                  "city", "entry_situation", "education_level", "referrer", "activity_description", "trading_name", "sector_naf",
                   "site", "counsellor"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "activity_description": forms.Textarea(attrs={"rows": 3})}

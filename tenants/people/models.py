@@ -103,6 +103,8 @@ class Entrepreneur(models.Model):
     education_level = models.CharField(_("niveau de formation"), max_length=8, choices=Education.choices, blank=True)
     referrer = models.CharField(_("prescripteur"), max_length=120, blank=True)
     activity_description = models.TextField(_("activité envisagée"), blank=True)
+    # The name the activity trades under; the CAE invoices as the seller with this trading name.
+    trading_name = models.CharField(_("nom commercial de l'activité"), max_length=120, blank=True)
     sector_naf = models.CharField(_("code NAF de l'activité"), max_length=6, blank=True, validators=[naf_validator])
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="entrepreneurs", verbose_name=_("site"))
     counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -136,6 +138,11 @@ class Entrepreneur(models.Model):
     @property
     def full_name(self) -> str:
         return str(self)
+
+    @property
+    def trading_as(self) -> str:
+        """What the activity trades under: its trading name, else its entrepreneur's name."""
+        return self.trading_name or self.full_name
 
 
 class Journey(models.Model):

@@ -266,7 +266,7 @@ def people_anonymise_expired(*, today: date) -> int:
     for person in Entrepreneur.objects.filter(pk__in=expired_ids).select_for_update():
         person.first_name, person.last_name = ANONYMOUS, f"#{person.pk}"
         person.email = person.phone = person.address = person.referrer = ""
-        person.activity_description = ""
+        person.activity_description = person.trading_name = ""
         person.postal_code = person.postal_code[:2] + "000" if person.postal_code else ""
         if person.birth_date:
             person.birth_date = person.birth_date.replace(month=1, day=1)

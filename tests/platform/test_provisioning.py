@@ -89,6 +89,8 @@ def test_schema_name_is_generated_never_user_input(world, db):
         ("slug", "admin", "réservé"),
         ("postal_code", "5110", "Code postal"),
         ("contribution_rate", "75", "inférieure ou égale"),
+        ("iban", "FR7642559100000111111111146", "IBAN invalide"),
+        ("bic", "CCOP-FR", "BIC invalide"),
     ],
 )
 def test_bad_input_is_refused_in_french_and_writes_nothing(world, db, field, value, message):
@@ -97,6 +99,13 @@ def test_bad_input_is_refused_in_french_and_writes_nothing(world, db, field, val
         cooperative_create(**coop_kwargs("mauvaise", 66666661, **{field: value}))
     assert any(message in m for m in exc.value.message_dict[field])
     assert set(_schemas()) == before
+
+
+def test_bank_account_is_stored_compact(world, db):
+    coop = cooperative_create(**coop_kwargs("banque", 55555553, iban="fr76 4255 9100 0001 1111 1111 145",
+                                            bic="ccopfrpp"))
+    coop.refresh_from_db()
+    assert (coop.iban, coop.bic) == ("FR7642559100000111111111145", "CCOPFRPP")
 
 
 def test_create_cooperative_command(world, db, capsys):

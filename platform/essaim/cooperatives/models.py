@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from essaim.core.validators import validate_siren, validate_siret
+from essaim.core.validators import validate_bic, validate_iban, validate_siren, validate_siret
 
 from .regions import REGIONS
 
@@ -59,6 +59,9 @@ class Cooperative(TenantMixin):
         _("code postal"), max_length=5, validators=[RegexValidator(r"^\d{5}$", _("Code postal à 5 chiffres."))]
     )
     city = models.CharField(_("ville"), max_length=100)
+    # The account customers pay into: printed on invoices and sent as the Factur-X payment means.
+    iban = models.CharField(_("IBAN du compte d'encaissement"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
     contribution_rate = models.DecimalField(
         _("taux de contribution coopérative (%)"),
         max_digits=5,
@@ -87,6 +90,9 @@ class Cooperative(TenantMixin):
         return self.active_from <= today and (self.active_until is None or self.active_until >= today)
 
     def clean(self) -> None:
+        # Stored compact and upper-case, as python-stdnum validates them.
+        self.iban = (self.iban or "").replace(" ", "").upper()
+        self.bic = (self.bic or "").replace(" ", "").upper()
         if self.siren and self.siret and not self.siret.startswith(self.siren):
             raise ValidationError({"siret": _("Le SIRET doit commencer par le SIREN de la coopérative.")})
 

@@ -32,6 +32,8 @@ def cooperative_create(
     kind: str = Cooperative.Kind.REGIONAL,
     sector: str = Cooperative.Sector.MULTI,
     contribution_rate: Decimal | str = Decimal("10.00"),
+    iban: str = "",
+    bic: str = "",
     by_migrations: bool = False,
     acting_user=None,
 ) -> Cooperative:
@@ -53,6 +55,8 @@ def cooperative_create(
         postal_code=postal_code,
         city=city,
         contribution_rate=Decimal(str(contribution_rate)),
+        iban=iban,
+        bic=bic,
         schema_name="cae_pending",
     )
     cooperative.full_clean(exclude=["schema_name"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from stdnum import bic as std_bic
 from stdnum import iban as std_iban
 from stdnum.eu import vat as std_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -36,6 +37,10 @@ def validate_siret(value: str) -> str:
 
 def validate_iban(value: str) -> str:
     return _check(std_iban, value, "IBAN", "invalid_iban")
+
+
+def validate_bic(value: str) -> str:
+    return _check(std_bic, value, "BIC", "invalid_bic")
 
 
 def validate_vat(value: str) -> str:

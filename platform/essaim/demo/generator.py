@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from faker import Faker
+from stdnum import iban as std_iban
 from stdnum import luhn
 
 from essaim.accounts.models import Membership, User
@@ -69,6 +70,15 @@ def _siren(rng: random.Random) -> str:
 def _siret(siren: str) -> str:
     base = f"{siren}0001"
     return base + luhn.calc_check_digit(base)
+
+
+def _iban(siren: str) -> str:
+    """A well-formed French IBAN (valid RIB key and IBAN check digits) for a demo CAE's bank account:
+    a fictitious bank and branch, the account number taken from the SIREN."""
+    bank, branch, account = "42559", "10000", f"0{siren}0"
+    rib_key = 97 - (int(bank) * 89 + int(branch) * 15 + int(account) * 3) % 97
+    bban = f"{bank}{branch}{account}{rib_key:02d}"
+    return f"FR{std_iban.calc_check_digits('FR00' + bban)}{bban}"
 
 
 @dataclass
@@ -256,6 +266,7 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
             name=plan.name, legal_name=plan.legal_name, slug=plan.slug, siren=plan.siren, siret=plan.siret,
             region=plan.region, address=plan.address, postal_code=plan.postal_code, city=plan.city,
             kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate,
+            iban=_iban(plan.siren), bic="CCOPFRPPXXX",
         )
         staff = {}
         fake = Faker("fr_FR")
@@ -279,6 +290,8 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
                     email=p.email, phone=p.phone, city=p.city, postal_code=p.postal_code,
                     entry_situation=p.entry_situation, education_level=p.education_level, referrer=p.referrer,
                     sector_naf=p.sector_naf, activity_description=p.activity_description,
+                    # Every other activity trades under a name of its own, the others under the person's.
+                    trading_name=f"{p.activity_description} {p.last_name}"[:120] if i % 2 and p.activity_description else "",
                     site=sites[p.site_index], counsellor=counsellors[p.counsellor_index], stage=p.stage,
                     user=staff["entrepreneur"] if i == 0 else None,
                 )

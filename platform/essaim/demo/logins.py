@@ -20,9 +20,16 @@ def demo_email(slug: str, local: str) -> str:
 
 
 def demo_logins() -> dict:
+    from django.db.models import Case, Value, When
+
     from essaim.cooperatives.models import Cooperative
 
-    coops = list(Cooperative.objects.order_by("id").values_list("slug", "name")[:10])
+    from .data import FIRST_COOPERATIVES
+
+    # The demo's named CAEs first (CESAME, …), whatever else the database holds.
+    named = [When(slug=c["slug"], then=Value(i)) for i, c in enumerate(FIRST_COOPERATIVES)]
+    coops = list(Cooperative.objects.order_by(Case(*named, default=Value(len(named))), "id")
+                 .values_list("slug", "name")[:10])
     users = [(email, label) for email, _, label in NETWORK_USERS]
     for slug, name in coops[:3]:
         users += [(demo_email(slug, local), f"{label} — {name}") for _, local, label in CAE_LOGINS]

@@ -1,0 +1,215 @@
+"""Factur-X (EN 16931 profile): the CII XML of an issued invoice or credit note, and the PDF/A-3
+that embeds it.
+
+The XML is built by the `factur-x` library's generator (`generate_cii_xml`, since v5) from a dict
+keyed by EN 16931 terms (BT-…/BG-…): `invoice_facturx_data` is that internal model, so the
+mapping from our invoice to the norm reads term by term and is tested on its own. The generator
+checks the result against the EN 16931 XSD; the schematrons (EN 16931, FR-CTC) need a Saxon
+server and are not run here.
+
+The CAE is the legal seller (its SIREN, VAT number, address, bank account); the entrepreneur's
+activity appears as the seller's trading name (BT-28). Parties and terms come from the snapshot
+frozen at issue (parties.py), so a document reprinted later says what it said then. Credit notes are type 381 with positive amounts (the type
+carries the sign) and reference the invoice they correct (BG-3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from essaim.core.errors import AppError
+
+from .models import Invoice
+from .parties import issued_parties, seller_vat_number  # noqa: F401 - seller_vat_number: part of this module's API
+from .totals import compute_totals
+
+LEVEL = "en16931"
+TYPE_INVOICE = "380"
+TYPE_CREDIT_NOTE = "381"
+SCHEME_SIREN = "0002"  # ISO 6523 ICD: SIRENE
+SCHEME_SIRET = "0009"
+SCHEME_EADDRESS_FR = "0225"  # French e-invoicing directory address: starts with the SIREN
+SCHEME_EMAIL = "EM"  # CEF EAS code list
+
+# BT-23, the French "cadre de facturation": S1 services, B1 goods, M1 mixed (single invoice
+# deposited by the seller). Unconfirmed against DGFiP's final specifications (refs section 3).
+BUSINESS_PROCESS = {Invoice.Operation.SERVICES: "S1", Invoice.Operation.GOODS: "B1",
+                    Invoice.Operation.MIXED: "M1"}
+
+# BT-130, UN/ECE recommendation 20 unit codes for the units people type; anything else is "one".
+UNIT_CODES = {"heure": "HUR", "heures": "HUR", "h": "HUR", "jour": "DAY", "jours": "DAY", "j": "DAY",
+              "mois": "MON", "semaine": "WEE", "an": "ANN", "année": "ANN", "kg": "KGM", "g": "GRM",
+              "t": "TNE", "m": "MTR", "km": "KMT", "m2": "MTK", "m²": "MTK", "m3": "MTQ", "m³": "MTQ",
+              "l": "LTR", "litre": "LTR", "litres": "LTR"}
+UNIT_ONE = "C62"
+PAYMENT_SEPA_TRANSFER = "58"
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _quantity(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _vat_category(rate: Decimal) -> str:
+    # The rates of VatRate: 20 / 10 / 5.5 / 2.1 % are standard-rated ("S" in UNCL 5305, whatever
+    # the rate); 0 is an exemption ("E"), which requires the legal mention as the reason.
+    return "S" if rate > 0 else "E"
+
+
+def _unit_code(unit: str) -> str:
+    return UNIT_CODES.get(unit.strip().lower(), UNIT_ONE)
+
+
+def _notes(parties: dict) -> list[dict]:
+    rate = parties["terms"]["late_penalty_rate"].replace(".", ",")
+    return [
+        {"BT-21": "PMT", "BT-22": "Indemnité forfaitaire pour frais de recouvrement en cas de retard de "
+                                  "paiement : 40 € (art. L441-10 et D441-5 du Code de commerce)."},
+        {"BT-21": "PMD", "BT-22": f"En cas de retard de paiement, pénalités au taux de {rate} % "
+                                  f"(art. L441-10 du Code de commerce)."},
+        {"BT-21": "AAB", "BT-22": "Pas d'escompte pour paiement anticipé."},
+        {"BT-21": "BAR", "BT-22": "B2B" if parties["buyer"]["b2b"] else "B2C"},
+    ]
+
+
+def _seller(seller: dict) -> dict:
+    return {
+        "name": seller["legal_name"],
+        "biz_name": seller["trading_name"],
+        "identifiers": {SCHEME_SIRET: seller["siret"]},
+        "legal_identifier": seller["siren"],
+        "legal_identifier_schemeid": SCHEME_SIREN,
+        "legal_info": "Coopérative d'activités et d'emploi",
+        "vat_identifier": seller["vat_number"],
+        "einvoicing_addr": seller["siren"],
+        "einvoicing_addr_schemeid": SCHEME_EADDRESS_FR,
+        "addr_l1": seller["address"],
+        "postcode": seller["postal_code"],
+        "city": seller["city"],
+        "country_code": "FR",
+    }
+
+
+def _buyer(customer: dict) -> dict:
+    buyer = {"name": customer["name"], "addr_l1": customer["address"], "postcode": customer["postal_code"],
+             "city": customer["city"], "country_code": "FR"}
+    if customer["siret"]:
+        buyer["identifiers"] = {SCHEME_SIRET: customer["siret"]}
+    if customer["siren"]:
+        # B2B: the buyer's SIREN is a mandatory mention and its e-invoicing address starts with it.
+        buyer |= {"legal_identifier": customer["siren"], "legal_identifier_schemeid": SCHEME_SIREN,
+                  "einvoicing_addr": customer["siren"], "einvoicing_addr_schemeid": SCHEME_EADDRESS_FR}
+    elif customer["email"]:
+        # B2C invoices are e-reported, not exchanged through a platform, but the French rules
+        # (BR-FR-12) still want a buyer electronic address: an individual's is their e-mail.
+        buyer |= {"einvoicing_addr": customer["email"], "einvoicing_addr_schemeid": SCHEME_EMAIL}
+    if customer["vat_number"]:
+        buyer["vat_identifier"] = customer["vat_number"]
+    return buyer
+
+
+def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
+    """The issued document as an EN 16931 model: a dict keyed by BT/BG terms, the input of
+    factur-x's generator. Amounts are those of `totals.py` (the invoice's stored totals), positive
+    for a credit note (its type says it is one)."""
+    if invoice.status != Invoice.Status.FINALISED:
+        raise AppError("facturx_needs_issued_document", _("Seul un document émis a une version Factur-X."))
+    parties = issued_parties(invoice=invoice, cooperative=cooperative)
+    seller, buyer = parties["seller"], parties["buyer"]
+    lines = list(invoice.lines.all())
+    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
+    exemption = invoice.exemption_mention.strip()
+    breakdown = []
+    for rate_total in totals.by_rate:
+        entry = {"BT-116": _amount(rate_total.base), "BT-117": _amount(rate_total.vat),
+                 "BT-118": _vat_category(rate_total.rate), "BT-119": _amount(rate_total.rate)}
+        if entry["BT-118"] == "E":
+            entry["BT-120"] = exemption
+        breakdown.append(entry)
+    data = {
+        "BT-1": invoice.number,
+        "BT-2": invoice.issued_on,
+        "BT-3": TYPE_CREDIT_NOTE if invoice.kind == Invoice.Kind.CREDIT_NOTE else TYPE_INVOICE,
+        "BT-5": "EUR",
+        "BT-9": invoice.due_on,
+        "BT-20": _("Paiement à %(days)s jours, le %(due)s.") % {"days": parties["terms"]["payment_days"],
+                                                                "due": f"{invoice.due_on:%d/%m/%Y}"},
+        "BT-23": BUSINESS_PROCESS[invoice.operation],
+        "BT-24": "urn:cen.eu:en16931:2017",
+        # The supply date is not recorded apart from the issue date; the XSD check fails without
+        # delivery data, and the supply happened at the latest when it was invoiced.
+        "BT-72": invoice.issued_on,
+        "BG-1": _notes(parties),
+        "BG-4": _seller(seller),
+        "BG-7": _buyer(buyer),
+        "BG-23": breakdown,
+        "BG-25": [{
+            "BT-126": str(position),
+            "BT-129": _quantity(line.quantity),
+            "BT-130": _unit_code(line.unit),
+            "BT-131": _amount(line.amount),
+            "BT-146": _amount(line.unit_price),
+            "BT-151": _vat_category(Decimal(line.vat_rate)),
+            "BT-152": _amount(Decimal(line.vat_rate)),
+            "BT-153": line.description,
+        } for position, line in enumerate(lines, start=1)],
+        "BT-106": _amount(totals.excl_vat),
+        "BT-109": _amount(totals.excl_vat),
+        "BT-110": _amount(totals.vat),
+        "BT-112": _amount(totals.incl_vat),
+        "BT-115": _amount(totals.incl_vat),
+    }
+    if invoice.purchase_order:
+        data["BT-13"] = invoice.purchase_order
+    if seller["iban"]:
+        # BG-16: customers pay by SEPA credit transfer (UNCL 4461 code 58) into the CAE's account.
+        data |= {"BT-81": PAYMENT_SEPA_TRANSFER, "BT-84": seller["iban"]}
+        if seller["bic"]:
+            data["BT-86"] = seller["bic"]
+    if buyer["delivery_address"]:
+        data["BG-13"] = {"name": buyer["name"], "addr_l1": buyer["delivery_address"],
+                         "country_code": "FR"}
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        data["BG-3"] = [{"BT-25": invoice.corrects.number, "BT-26": invoice.corrects.issued_on}]
+    return data
+
+
+def invoice_facturx_xml(*, invoice: Invoice, cooperative) -> bytes:
+    """The CII XML (Factur-X EN 16931), checked against the profile's XSD (raises if invalid)."""
+    from facturx import generate_cii_xml
+
+    return generate_cii_xml(invoice_facturx_data(invoice=invoice, cooperative=cooperative), level=LEVEL,
+                            check_xsd=True, check_schematron=False)
+
+
+def facturx_check_xsd(xml: bytes) -> None:
+    """Raise if `xml` is not valid against the Factur-X EN 16931 XSD."""
+    from facturx import xml_check_xsd
+
+    xml_check_xsd(xml, flavor="factur-x", level=LEVEL)
+
+
+def invoice_facturx_pdf(*, invoice: Invoice, cooperative) -> bytes:
+    """The issued document as PDF/A-3b (WeasyPrint) with its Factur-X XML embedded
+    (`factur-x.xml`, AFRelationship Data, XMP metadata of the profile)."""
+    from facturx import generate_from_binary
+    from weasyprint import HTML
+
+    from .services import invoice_html
+
+    xml = invoice_facturx_xml(invoice=invoice, cooperative=cooperative)
+    pdf = HTML(string=invoice_html(invoice=invoice, cooperative=cooperative)).write_pdf(pdf_variant="pdf/a-3b")
+    title = f"{invoice.get_kind_display()} {invoice.number}"
+    seller = issued_parties(invoice=invoice, cooperative=cooperative)["seller"]
+    return generate_from_binary(pdf, xml, flavor="factur-x", level=LEVEL, check_xsd=False, lang="fr-FR",
+                                pdf_metadata={
+                                    "author": seller["legal_name"],
+                                    "keywords": "Factur-X, facture",
+                                    "title": f"{seller['legal_name']} : {title}",
+                                    "subject": f"{title} du {invoice.issued_on:%d/%m/%Y}, "
+                                               f"{seller['legal_name']} ({seller['trading_name']})",
+                                })
