@@ -1,35 +1,95 @@
+"""The JSON of the activity endpoints. These serializers declare it (and the OpenAPI schema); lists
+and details are rendered from `.values()` rows by plans derived from them (api/rows.py)."""
+
 from rest_framework import serializers
 
 from tenants.activity.models import Customer, Invoice, InvoiceLine, Payment
 
+ENTREPRENEUR = "Identifiant de l'entrepreneur·e dont c'est l'activité (`/api/v1/people/<id>`)."
+MONEY = {"max_digits": 12, "decimal_places": 2, "read_only": True}
+
 
 class CustomerSerializer(serializers.ModelSerializer):
+    entrepreneur_id = serializers.IntegerField(read_only=True, help_text=ENTREPRENEUR)
+
     class Meta:
         model = Customer
         fields = ["id", "entrepreneur_id", "kind", "name", "siren", "siret", "vat_number", "billing_address",
                   "billing_postal_code", "billing_city", "delivery_address", "created_at"]
+        extra_kwargs = {
+            "id": {"help_text": "Identifiant du client dans la CAE."},
+            "kind": {"help_text": "Entreprise (ou organisation) ou particulier."},
+            "name": {"help_text": "Nom ou raison sociale."},
+            "siren": {"help_text": "SIREN (9 chiffres), vide pour un particulier."},
+            "siret": {"help_text": "SIRET de l'établissement facturé (14 chiffres), ou vide."},
+            "vat_number": {"help_text": "Numéro de TVA intracommunautaire, ou vide."},
+            "billing_address": {"help_text": "Adresse de facturation (voie)."},
+            "billing_postal_code": {"help_text": "Code postal de facturation."},
+            "billing_city": {"help_text": "Ville de facturation."},
+            "delivery_address": {"help_text": "Adresse de livraison si elle diffère, sinon vide."},
+            "created_at": {"help_text": "Création de la fiche. Un client ne se modifie pas : c'est aussi la date "
+                                        "de référence de `updated_since`."},
+        }
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    amount = serializers.DecimalField(**MONEY, help_text="Montant HT de la ligne : quantité × prix unitaire, "
+                                                         "arrondi au centime (au demi-centime supérieur).")
 
     class Meta:
         model = InvoiceLine
         fields = ["position", "description", "quantity", "unit", "unit_price", "vat_rate", "amount"]
+        extra_kwargs = {
+            "position": {"help_text": "Rang de la ligne sur la facture."},
+            "description": {"help_text": "Désignation du produit ou du service."},
+            "quantity": {"help_text": "Quantité (3 décimales)."},
+            "unit": {"help_text": "Unité (heure, jour, unité…)."},
+            "unit_price": {"help_text": "Prix unitaire HT en euros."},
+            "vat_rate": {"help_text": "Taux de TVA de la ligne, en pourcentage (`0.00` : exonérée)."},
+        }
 
 
 class PaymentSerializer(serializers.ModelSerializer):
+    invoice_id = serializers.IntegerField(read_only=True, help_text="Facture réglée (`/api/v1/invoices/<id>`).")
+
     class Meta:
         model = Payment
-        fields = ["id", "invoice_id", "received_on", "amount", "method", "reference"]
+        fields = ["id", "invoice_id", "received_on", "amount", "method", "reference", "recorded_at"]
+        extra_kwargs = {
+            "id": {"help_text": "Identifiant du règlement."},
+            "received_on": {"help_text": "Date de réception des fonds."},
+            "amount": {"help_text": "Montant reçu en euros (TTC)."},
+            "method": {"help_text": "Moyen de paiement."},
+            "reference": {"help_text": "Référence du virement, n° de chèque…, ou vide."},
+            "recorded_at": {"help_text": "Enregistrement dans Essaim. Un règlement ne se modifie pas : c'est la "
+                                         "date de référence de `updated_since`."},
+        }
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    lines = InvoiceLineSerializer(many=True, read_only=True)
-    corrects = serializers.CharField(source="corrects.number", default=None, read_only=True)
+    entrepreneur_id = serializers.IntegerField(read_only=True, help_text=ENTREPRENEUR)
+    customer_id = serializers.IntegerField(read_only=True, help_text="Client facturé (`/api/v1/customers`).")
+    lines = InvoiceLineSerializer(many=True, read_only=True, help_text="Lignes, dans l'ordre de la facture.")
+    corrects = serializers.CharField(source="corrects.number", default=None, read_only=True, allow_null=True,
+                                     help_text="Pour un avoir : numéro de la facture qu'il corrige ; sinon null.")
 
     class Meta:
         model = Invoice
         fields = ["id", "kind", "number", "issued_on", "due_on", "entrepreneur_id", "customer_id", "corrects",
                   "operation", "exemption_mention", "purchase_order", "total_excl_vat", "total_vat",
                   "total_incl_vat", "finalised_at", "lines"]
+        extra_kwargs = {
+            "id": {"help_text": "Identifiant de la facture ou de l'avoir."},
+            "kind": {"help_text": "Facture ou avoir."},
+            "number": {"help_text": "Numéro définitif, attribué à l'émission (série continue, sans trou)."},
+            "issued_on": {"help_text": "Date d'émission."},
+            "due_on": {"help_text": "Date d'échéance du paiement."},
+            "operation": {"help_text": "Nature des opérations (prestations, biens ou mixte)."},
+            "exemption_mention": {"help_text": "Mention d'exonération de TVA portée sur la facture, ou vide."},
+            "purchase_order": {"help_text": "Numéro de bon de commande du client, ou vide."},
+            "total_excl_vat": {"help_text": "Total HT en euros (négatif pour un avoir)."},
+            "total_vat": {"help_text": "Total de la TVA en euros (négatif pour un avoir)."},
+            "total_incl_vat": {"help_text": "Total TTC en euros (négatif pour un avoir)."},
+            "finalised_at": {"help_text": "Émission. Une facture émise ne se modifie plus : c'est la date de "
+                                          "référence de `updated_since`."},
+        }

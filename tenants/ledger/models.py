@@ -54,7 +54,9 @@ class Entry(models.Model):
         ordering = ["validated_at", "id"]
         verbose_name = _("écriture")
         verbose_name_plural = _("écritures")
-        indexes = [models.Index(fields=["date"], name="entry_date_idx")]
+        indexes = [models.Index(fields=["date"], name="entry_date_idx"),
+                   # the API's incremental sync (`updated_since`)
+                   models.Index(fields=["validated_at"], name="entry_validated_idx")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.label}"
@@ -71,6 +73,7 @@ class EntryLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["account", "entry"], name="entryline_account_idx")]  # API `account` filter
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(debit__gt=0, credit=0) | models.Q(debit=0, credit__gt=0)),

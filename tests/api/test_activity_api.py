@@ -3,9 +3,13 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from api.keys.services import apikey_create
+from tenants.activity.models import Invoice
 from tenants.activity.services import (
     LineInput,
     credit_note_create,
@@ -80,3 +84,87 @@ def test_etags_let_clients_skip_unchanged_pages(world, books):
                                                       lines=[LineInput("Nouveau", "1", "10")]), on=date(2026, 4, 1))
     changed = client.get("/api/v1/invoices", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_updated_since_on_every_activity_list(world, books):
+    client = api(world.cae_a, books["key"])
+    with tenant_context(world.cae_a):
+        mark = timezone.now()
+        person = books["issued"].entrepreneur
+        late_customer = make_customer(person, "Client tardif")
+        late = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=late_customer,
+                                                             lines=[LineInput("Suite", "1", "10")]), on=date(2026, 4, 5))
+        late_payment = payment_record(invoice=late, amount="12", received_on=date(2026, 4, 6))
+    since = {"updated_since": mark.isoformat()}
+    assert [r["number"] for r in client.get("/api/v1/invoices", since).json()["results"]] == [late.number]
+    assert [r["name"] for r in client.get("/api/v1/customers", since).json()["results"]] == ["Client tardif"]
+    payments = client.get("/api/v1/payments", since).json()["results"]
+    assert [p["id"] for p in payments] == [late_payment.pk] and payments[0]["recorded_at"] >= mark.isoformat()[:19]
+    assert len(client.get("/api/v1/customers").json()["results"]) == 2
+    assert client.get("/api/v1/customers", {"entrepreneur": person.pk + 1000}).json()["results"] == []
+    assert len(client.get("/api/v1/payments", {"received_to": "2026-03-31"}).json()["results"]) == 1
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"updated_since": "hier"}, "updated_since"), ({"issued_to": "2026-02-30"}, "issued_to"),
+    ({"kind": "devis"}, "kind"), ({"entrepreneur": "léa"}, "entrepreneur")])
+def test_bad_invoice_filters_get_a_french_400(world, books, query, field):
+    bad = api(world.cae_a, books["key"]).get("/api/v1/invoices", query)
+    body = bad.json()
+    assert bad.status_code == 400 and body["field"] == field and body["code"] in ("invalid", "invalid_choice")
+    assert any(word in body["message"] for word in ("Saisissez", "Sélectionnez")), body["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/customers?updated_since=hier", "/api/v1/payments?updated_since=1er mars",
+                                  "/api/v1/payments?received_from=mars"])
+def test_bad_filters_on_customers_and_payments(world, books, path):
+    bad = api(world.cae_a, books["key"]).get(path)
+    assert bad.status_code == 400 and bad.json()["field"] == path.split("?")[1].split("=")[0]
+
+
+def test_invoice_detail_and_unknown_or_draft_ids(world, books):
+    client = api(world.cae_a, books["key"])
+    note = client.get(f"/api/v1/invoices/{books['note'].pk}").json()
+    assert note["corrects"] == "F2026-00001" and note["lines"][0]["description"] == "Remise"
+    with tenant_context(world.cae_a):
+        draft = Invoice.objects.get(status="draft")
+    for pk in (draft.pk, 999999):
+        missing = client.get(f"/api/v1/invoices/{pk}")
+        assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+# The domain, the key, the page (and its lines): each preceded by django-tenants' SET search_path.
+@pytest.mark.parametrize(("path", "queries"), [("/api/v1/invoices", 8), ("/api/v1/customers", 6),
+                                               ("/api/v1/payments", 6)])
+def test_cursor_pages_and_constant_queries(world, books, path, queries):
+    with tenant_context(world.cae_a):
+        person = books["issued"].entrepreneur
+        for i in range(5):
+            invoice = invoice_finalise(invoice=invoice_create_draft(
+                entrepreneur=person, customer=make_customer(person, f"C{i}"),
+                lines=[LineInput("A", "1", "10"), LineInput("B", "2", "5")]), on=date(2026, 4, 1))
+            payment_record(invoice=invoice, amount="5", received_on=date(2026, 4, 2))
+    client = api(world.cae_a, books["key"])
+    client.get(path)  # warm-up: last_used_at is written once a minute
+    with CaptureQueriesContext(connection) as small:
+        client.get(path, {"page_size": 1})
+    with CaptureQueriesContext(connection) as large:
+        first = client.get(path, {"page_size": 4}).json()
+    assert len(large) == len(small) == queries, [q["sql"][:80] for q in large]
+    seen = [r["id"] for r in first["results"]]
+    url = first["next"]
+    while url:
+        page = client.get(url.replace("http://alpha.localhost", "")).json()
+        seen += [r["id"] for r in page["results"]]
+        url = page["next"]
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == {"/api/v1/invoices": 7, "/api/v1/customers": 6,
+                                                                    "/api/v1/payments": 6}[path]
+
+
+def test_another_caes_key_reads_none_of_the_new_filters(world, books):
+    with tenant_context(world.cae_b):
+        _, key_b = apikey_create(name="B", scopes=["activity:read"])
+    client = api(world.cae_b, key_b)
+    for path in ("/api/v1/invoices", "/api/v1/customers", "/api/v1/payments"):
+        response = client.get(path, {"updated_since": "2000-01-01T00:00:00Z"})
+        assert response.status_code == 200 and response.json()["results"] == [] and b"Client A" not in response.content

@@ -1,0 +1,111 @@
+"""Lists rendered from `.values()` (api/rows.py) give the very JSON their serializer gives over
+model instances; the OpenAPI schema documents every field and filter of these endpoints."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from rest_framework import serializers
+
+from api.activity.serializers import CustomerSerializer, InvoiceSerializer, PaymentSerializer
+from api.activity.views import INVOICE_PLAN, CustomerList, PaymentList, _issued
+from api.rows import ValuesPlan
+from tenants.activity.models import Customer, Invoice, Payment
+from tenants.activity.services import (
+    LineInput,
+    credit_note_create,
+    invoice_create_draft,
+    invoice_finalise,
+    payment_record,
+)
+from tests.conftest import tenant_context
+from tests.factories import make_customer, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_plans_match_the_serializers_over_instances(world):
+    with tenant_context(world.cae_a):
+        person = make_person()
+        customer = make_customer(person, "Société Générale d'Ingénierie", siren="", vat_number="")
+        invoice = invoice_finalise(invoice=invoice_create_draft(
+            entrepreneur=person, customer=customer, purchase_order="BC-7",
+            lines=[LineInput("Conseil", "2.5", "333.33"), LineInput("Déplacement", "1", "0.01", vat_rate="10.00"),
+                   LineInput("Livre", "3.333", "7.13", vat_rate="5.50")]), on=date(2026, 3, 2))
+        note = invoice_finalise(invoice=credit_note_create(invoice=invoice, lines=[LineInput("Remise", "1", "50")]),
+                                on=date(2026, 3, 10))
+        payment_record(invoice=invoice, amount="120.5", received_on=date(2026, 3, 20), reference="VIR 42")
+        issued = list(_issued().order_by("id"))
+        assert [i.pk for i in issued] == [invoice.pk, note.pk]
+        expected = InvoiceSerializer(Invoice.objects.filter(pk__in=[invoice.pk, note.pk]).order_by("id"), many=True).data
+        assert INVOICE_PLAN.render(INVOICE_PLAN.values(_issued().order_by("id"))) == expected
+        assert [line["amount"] for line in expected[0]["lines"]] == ["833.33", "0.01", "23.76"]
+        for view, model, serializer in ((CustomerList, Customer, CustomerSerializer),
+                                        (PaymentList, Payment, PaymentSerializer)):
+            rows = view.plan.render(view.plan.values(model.objects.order_by("id")))
+            assert rows == serializer(model.objects.order_by("id"), many=True).data and rows
+
+
+def test_decimals_off_scale_and_datetimes_go_through_drf():
+    class Sample(serializers.Serializer):
+        amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+        at = serializers.DateTimeField()
+        on = serializers.DateField()
+
+    plan = ValuesPlan(Sample)
+    row = {"id": 1, "amount": Decimal("1.5"), "at": datetime(2026, 1, 1, 12, tzinfo=UTC), "on": None}
+    (rendered,) = plan.render([row])
+    assert rendered == Sample({"amount": Decimal("1.5"), "at": row["at"], "on": None}).data
+    assert rendered == {"amount": "1.50", "at": "2026-01-01T13:00:00+01:00", "on": None}
+    assert plan.render([{**row, "amount": Decimal("-60.00")}])[0]["amount"] == "-60.00"
+
+
+ENDPOINTS = ["/api/v1/invoices", "/api/v1/invoices/{id}", "/api/v1/customers", "/api/v1/payments",
+             "/api/v1/expense-claims", "/api/v1/expense-claims/{id}", "/api/v1/ledger-entries",
+             "/api/v1/ledger-entries/{id}"]
+
+
+def _properties(spec, ref, seen):
+    name = ref.rsplit("/", 1)[-1]
+    if name in seen:
+        return
+    seen.add(name)
+    component = spec["components"]["schemas"][name]
+    for prop_name, prop in component.get("properties", {}).items():
+        yield name, prop_name, prop
+        for sub in (prop, prop.get("items", {}), *prop.get("allOf", [])):
+            if "$ref" in sub and not sub["$ref"].endswith("Enum"):
+                yield from _properties(spec, sub["$ref"], seen)
+
+
+def test_schema_documents_every_field_and_filter(world):
+    spec = Client(HTTP_HOST=f"{world.cae_a.slug}.localhost").get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    undocumented = []
+    seen: set[str] = set()
+    for path in ENDPOINTS:
+        operation = spec["paths"][path]["get"]
+        assert operation["security"] == [{"CleApi": []}], path
+        for parameter in operation.get("parameters", []):
+            if not parameter.get("description"):
+                undocumented.append((path, parameter["name"]))
+        content = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        ref = content.get("$ref")
+        paginated = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        item_ref = paginated["properties"]["results"]["items"]["$ref"] if "results" in paginated.get(
+            "properties", {}) else ref
+        for component, prop_name, prop in _properties(spec, item_ref, seen):
+            if not prop.get("description"):
+                undocumented.append((component, prop_name))
+    assert not undocumented
+    assert {"ExpenseClaim", "ExpenseLine", "Entry", "EntryLine", "Invoice", "InvoiceLine"} <= seen
+    filters = {p["name"] for p in spec["paths"]["/api/v1/ledger-entries"]["get"]["parameters"]}
+    assert {"journal", "date_from", "date_to", "account", "updated_since", "cursor", "page_size"} <= filters
+    for path in ("/api/v1/invoices", "/api/v1/customers", "/api/v1/payments", "/api/v1/expense-claims"):
+        assert "updated_since" in {p["name"] for p in spec["paths"][path]["get"]["parameters"]}, path
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
