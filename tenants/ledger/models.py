@@ -24,8 +24,18 @@ ACCOUNTS = {
     "6288": "Autres services extérieurs",
     "6333": "Formation professionnelle",
     "6512": "Logiciels et abonnements",
+    # Payroll (tenants/payroll/runs.py posts its journal PA with these)
+    "641": "Rémunérations du personnel",
+    "6451": "Cotisations à l'URSSAF",
+    "6452": "Cotisations aux mutuelles",
+    "6453": "Cotisations aux caisses de retraite",
+    "6454": "Cotisations à France Travail (assurance chômage)",
+    "421": "Personnel - Rémunérations dues",
+    "431": "Sécurité sociale (URSSAF)",
+    "437": "Autres organismes sociaux",
+    "4421": "État - Prélèvements à la source (impôt sur le revenu)",
 }
-JOURNALS = {"VT": "Ventes", "BQ": "Banque", "HA": "Achats et frais"}
+JOURNALS = {"VT": "Ventes", "BQ": "Banque", "HA": "Achats et frais", "PA": "Paie"}
 
 
 class EntrySequence(models.Model):

@@ -1,0 +1,95 @@
+"""The entrepreneur's simulator: "if I pay myself X gross (or an envelope of Y), my account lasts
+N months".
+
+From the activity account: the balance available now (this year's statement, through the
+current month, closed salaries deducted) and the average monthly margin before salary over the
+last 12 complete months (revenue on the CAE's basis − contribution − expenses; months without
+activity count as zero, which errs on the prudent side). Each month the account then moves by
+margin − total employer cost of the chosen pay (the RGDU as for a full year at that pay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from essaim.core.errors import AppError
+from essaim.payrates.selectors import rates_for
+
+from .engine import gross_for_envelope, payslip_compute
+from .selectors import payroll_settings_engine
+
+ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("100000")
+MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    balance: Decimal
+    average_margin: Decimal
+    gross: Decimal
+    net_before_tax: Decimal
+    cost: Decimal
+    monthly_change: Decimal  # margin − cost
+    lasts_months: int | None  # None: the account does not run out
+    projection: list[tuple[str, Decimal]]
+    fixed_gross: Decimal | None
+    below_fixed: bool
+
+
+def amount_parse(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number.as_tuple().exponent < -2 or not 0 < number <= MAX_AMOUNT:
+        raise AppError("simulator_amount_invalid", "Montant invalide : un nombre d'euros positif, au centime près "
+                       "(ex. 1850 ou 1850,50).", field=field)
+    return number
+
+
+def _margins(person_id: int, today: date) -> tuple[Decimal, Decimal]:
+    """(balance now, average margin before salary over the last 12 complete months)."""
+    from tenants.activity.account import account_statements
+
+    this_year = account_statements(entrepreneur_ids=[person_id], year=today.year)[person_id]
+    last_year = account_statements(entrepreneur_ids=[person_id], year=today.year - 1)[person_id]
+    months = [*last_year, *this_year][today.month - 1: today.month - 1 + 12]
+    margin = sum((m.net + m.salary_cost for m in months), ZERO) / 12
+    return this_year[today.month - 1].balance, margin.quantize(Decimal("0.01"))
+
+
+def _fixed_gross(person_id: int, today: date) -> Decimal | None:
+    from .runs import _contracts
+
+    month = today.replace(day=1)
+    for contract in _contracts(month, today):
+        if contract.journey.entrepreneur_id == person_id:
+            return contract.pay_gross
+    return None
+
+
+def simulate(*, entrepreneur, today: date, gross=None, envelope=None, months: int = 24) -> Simulation:
+    if (gross is None) == (envelope is None):
+        raise AppError("simulator_mode", "Indiquez soit un salaire brut, soit une enveloppe.", field="amount")
+    if not 1 <= int(months) <= 60:
+        raise AppError("simulator_months_invalid", "La projection porte sur 1 à 60 mois.", field="months")
+    rates, cae = rates_for(today), payroll_settings_engine()
+    if gross is not None:
+        slip = payslip_compute(gross=amount_parse(gross, "amount"), rates=rates, settings=cae)
+    else:
+        slip = gross_for_envelope(envelope=amount_parse(envelope, "amount"), rates=rates, settings=cae).payslip
+    balance, margin = _margins(entrepreneur.pk, today)
+    change = margin - slip.total_cost
+    lasts = None if change >= 0 else max(0, int(balance // -change)) if balance > 0 else 0
+    projection = []
+    for k in range(int(months) + 1):
+        index = today.month - 1 + k
+        label = f"{MONTHS_FR[index % 12]} {str(today.year + index // 12)[2:]}"
+        projection.append((label, balance + change * k))
+    fixed = _fixed_gross(entrepreneur.pk, today)
+    return Simulation(balance=balance, average_margin=margin, gross=slip.gross, net_before_tax=slip.net_before_tax,
+                      cost=slip.total_cost, monthly_change=change, lasts_months=lasts, projection=projection,
+                      fixed_gross=fixed, below_fixed=fixed is not None and slip.gross < fixed)
