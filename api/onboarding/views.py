@@ -1,0 +1,73 @@
+"""Setup projects on the network's public API (/api/v1/setup-projects), read-only, for network
+staff. Authentication: the staff member's session on the network's domain (the same cookie as
+the pages; read-only methods only, so no CSRF token is needed). API keys are per CAE and do not
+exist on the public domain."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from network.onboarding import selectors
+from network.onboarding.models import SetupProject
+
+from .serializers import ProjectDetailSerializer, ProjectRowSerializer
+
+
+class IsNetworkStaff(BasePermission):
+    message = "Réservé à l'équipe du réseau."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_network_staff)
+
+
+class NetworkAPIView(generics.GenericAPIView):
+    """Base of the public domain's API views: never on a CAE's domain, network staff only."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsNetworkStaff]
+
+    def initial(self, request, *args, **kwargs):
+        if getattr(request._request, "cooperative", None) is not None:
+            raise Http404
+        super().initial(request, *args, **kwargs)
+
+
+class ProjectPagination(CursorPagination):
+    ordering = "id"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+@extend_schema_view(get=extend_schema(summary="Projets de création de CAE (équipe du réseau)", tags=["essaimage"]))
+class SetupProjectList(NetworkAPIView, generics.ListAPIView):
+    serializer_class = ProjectRowSerializer
+    pagination_class = ProjectPagination
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.pipeline(q=params.get("q", "")[:100], stage=params.get("stage", ""),
+                                  region=params.get("region", ""), status=params.get("status", ""),
+                                  late_only=params.get("late") == "1").order_by("id")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(selectors.pipeline_rows(page), many=True).data)
+
+
+@extend_schema_view(get=extend_schema(summary="Un projet : étapes, tâches, avancement, partenaires",
+                                      tags=["essaimage"]))
+class SetupProjectDetail(NetworkAPIView, generics.RetrieveAPIView):
+    serializer_class = ProjectDetailSerializer
+    queryset = SetupProject.objects.none()
+
+    def retrieve(self, request, *args, **kwargs):
+        project, _role = selectors.project_for(user=request.user, project_id=kwargs["pk"])
+        return Response(self.get_serializer(selectors.pipeline_rows([project])[0]).data)

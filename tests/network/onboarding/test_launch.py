@@ -1,0 +1,153 @@
+"""The launch: one action provisions the CAE, installs the templates, creates the sites and
+makes the founders directors — all or nothing, and only once."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from essaim.accounts.models import Membership
+from essaim.cooperatives import provisioning
+from essaim.cooperatives.models import Cooperative, Domain, SpareSchema
+from essaim.core.errors import AppError
+from network.onboarding.launch import LAUNCH_STEPS, InjectedFailure, project_launch
+from network.onboarding.models import SetupProject, Task
+from network.onboarding.stages import StageKey
+from tests.conftest import client_for, tenant_context
+from tests.factories import PASSWORD
+
+from .conftest import make_project, make_ready
+
+
+def _schemas() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cae\\_%' OR nspname LIKE 'spare\\_%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _launch_template():
+    """A published « install at launch » template with one workshop (network/resources)."""
+    from network.resources.models import Resource
+
+    return Resource.objects.create(
+        title="Catalogue d'ateliers de démarrage", kind="template", theme="support", audience="staff",
+        summary="Les ateliers de base d'une CAE qui ouvre.", state="published", visibility="public",
+        install_at_launch=True,
+        payload={"workshops": [{"key": "demarrer", "title": "Démarrer son activité en CAE", "theme": "management",
+                                "duration_minutes": 180, "capacity": 12}]})
+
+
+def _state(project, founder) -> dict:
+    return {
+        "schemas": _schemas(),
+        "cooperatives": Cooperative.objects.count(),
+        "domains": Domain.objects.count(),
+        "memberships": Membership.objects.filter(user=founder).count(),
+        "spares": set(SpareSchema.objects.values_list("name", flat=True)),
+        "launched": SetupProject.objects.filter(pk=project.pk, cooperative__isnull=False).exists(),
+        "mails": len(mail.outbox),
+    }
+
+
+@pytest.mark.parametrize("step", LAUNCH_STEPS)
+def test_failure_at_each_step_leaves_nothing_and_a_retry_completes(ready_project, founder, world, step,
+                                                                   django_capture_on_commit_callbacks):
+    staff = world.user("network_staff")
+    _launch_template()
+    provisioning.pool_refill(size=1)  # the spare's rename must roll back too
+    mail.outbox.clear()
+    before = _state(ready_project, founder)
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(InjectedFailure):
+        project_launch(project=ready_project, acting_user=staff, fail_at=step)
+    assert callbacks == [], "a failed launch queues no e-mail and no pool refill"
+
+    assert _state(ready_project, founder) == before, f"something remained after a failure at {step}"
+    assert connection.schema_name == "public"
+    assert not Cooperative.objects.filter(slug="meuse").exists()
+    assert not Domain.objects.filter(domain="meuse.localhost").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cooperative = project_launch(project=ready_project, acting_user=staff, site_root="http://localhost:8000")
+    assert cooperative.slug == "meuse"
+    assert not SpareSchema.objects.exists(), "the retry used the spare"
+    assert Domain.objects.filter(tenant=cooperative, domain="meuse.localhost", is_primary=True).exists()
+    assert Membership.objects.get(user=founder, cooperative=cooperative).role == Membership.Role.DIRECTOR
+    from tenants.catalogue.models import InstalledItem
+    from tenants.people.models import Site
+
+    with tenant_context(cooperative):
+        sites = sorted(Site.objects.values_list("name", "kind", "department"))
+        assert InstalledItem.objects.filter(kind="workshop", key="demarrer").exists()
+    assert sites == [("Charleville-Mézières — siège", "head_office", "08"), ("Rethel", "outreach", "08"),
+                     ("Sedan", "branch", "08")]
+    assert [m.to for m in mail.outbox] == [[founder.email]]
+    assert "http://meuse.localhost:8000/" in mail.outbox[0].body
+
+
+def test_launch_twice_gives_one_cae(ready_project, founder, world):
+    staff = world.user("network_staff")
+    first = project_launch(project=ready_project, acting_user=staff)
+    count = Cooperative.objects.count()
+    second = project_launch(project=ready_project, acting_user=staff)
+    assert first.pk == second.pk
+    assert Cooperative.objects.count() == count
+    assert Membership.objects.filter(user=founder, cooperative=first).count() == 1
+
+
+def test_launch_needs_the_legal_stage_done(project, world):
+    staff = world.user("network_staff")
+    with pytest.raises(AppError) as raised:
+        project_launch(project=project, acting_user=staff)
+    assert raised.value.code == "launch_not_ready"
+    assert "SIREN valide" in raised.value.message
+    make_ready(project, world)
+    Task.objects.filter(project=project, stage=StageKey.LEGAL).update(status=Task.Status.TODO)
+    with pytest.raises(AppError) as raised:
+        project_launch(project=project, acting_user=staff)
+    assert "tâches du montage juridique" in raised.value.message
+    assert not Cooperative.objects.filter(slug="meuse").exists()
+
+
+def test_only_network_staff_launch(ready_project, founder, world):
+    with pytest.raises(AppError) as raised:
+        project_launch(project=ready_project, acting_user=founder)
+    assert raised.value.status == 403
+    response = client_for(None, founder).post(f"/essaimage/{ready_project.pk}/lancer/")
+    assert response.status_code == 404
+    assert not Cooperative.objects.filter(slug="meuse").exists()
+
+
+def test_launch_through_the_page_then_first_figures(ready_project, founder, world):
+    staff_client = client_for(None, world.user("network_staff"))
+    page = staff_client.get(f"/essaimage/{ready_project.pk}/").content.decode()
+    assert 'id="launch-button"' in page
+    response = staff_client.post(f"/essaimage/{ready_project.pk}/lancer/", follow=True)
+    assert "La CAE « CAE Vallée de la Meuse » est créée." in response.content.decode()
+    cooperative = Cooperative.objects.get(slug="meuse")
+    from tests.factories import make_person
+
+    with tenant_context(cooperative):
+        make_person(first_name="Inès", last_name="Première", site_name="Charleville-Mézières — siège")
+    page = staff_client.get(f"/essaimage/{ready_project.pk}/").content.decode()
+    assert 'id="premiers-chiffres"' in page
+    assert "Inès" not in page and "Première" not in page  # aggregates only, never a person
+    figures = page.split('id="premiers-chiffres"')[1]
+    assert '<dt>Personnes accompagnées</dt><dd class="stat">1</dd>' in figures
+
+    # the founder, now a director, logs in on the CAE's own domain
+    client = client_for(cooperative)
+    assert client.post("/connexion/", {"username": founder.email, "password": PASSWORD}).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_slug_already_taken_is_refused_cleanly(world, db):
+    project = make_project(world, name="CAE Alpha bis", founders=("f@alpha-bis.fr",))
+    make_ready(project, world, slug="alpha-bis")
+    SetupProject.objects.filter(pk=project.pk).update(slug="alpha")  # taken by the world's CAE since
+    before = _schemas()
+    with pytest.raises(AppError) as raised:
+        project_launch(project=project, acting_user=world.user("network_staff"))
+    assert raised.value.field == "slug"
+    assert _schemas() == before
