@@ -9,6 +9,7 @@ urlpatterns = [
     path("v1/", include("api.people.urls")),
     path("v1/", include("api.activity.urls")),
     path("v1/", include("api.ledger.urls")),
+    path("v1/", include("api.payroll.urls")),
     # The schema and its documentation hold no CAE data: readable without a key.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
          name="api-schema"),

@@ -11,5 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("essaim.accounts.urls")),
+    path("essaimage/", include("network.onboarding.urls")),
+    path("api/", include("api.urls_public")),
+    path("statistiques/", include("network.stats.urls")),
     path("", include("network.portal.urls")),
+    path("", include("network.resources.urls")),
 ]

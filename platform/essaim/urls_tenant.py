@@ -14,5 +14,7 @@ urlpatterns = [
     path("accompagnement/", include("tenants.support.urls")),
     path("activite/", include("tenants.activity.urls")),
     path("comptabilite/", include("tenants.ledger.urls")),
+    path("paie/", include("tenants.payroll.urls")),
+    path("statistiques/", include("network.stats.urls_cae")),  # this CAE beside the network
     path("", include("essaim.ui.urls")),
 ]

@@ -352,6 +352,7 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
             ])
             _support_history(rng, people, plan.people, counsellors, sessions, workshops, plan.reference)
             _invoicing(rng, fake, people, plan.people, plan.reference)
+            _payroll(plan.reference)
     connection.set_schema_to_public()
     return coop
 
@@ -441,6 +442,24 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
 
     for invoice in invoices:  # in date order, so entry numbers follow too
         ledger_post_invoice(invoice)
+
+
+def _payroll(ref: date) -> None:
+    """Close the payroll of every past month of the reference year for the CESA contracts, through
+    the services (a run's query count does not depend on its size). The payslip PDFs are not
+    queued: each is rendered the first time someone opens it."""
+    from essaim.core.errors import AppError
+    from tenants.payroll.runs import payroll_run_check, payroll_run_close, payroll_run_create
+
+    for month in range(1, ref.month):
+        try:
+            run = payroll_run_create(month=date(ref.year, month, 1))
+        except AppError as exc:
+            if exc.code == "payrates_missing":
+                continue  # no rate table for that year
+            raise
+        payroll_run_check(run=run)
+        payroll_run_close(run=run, render_payslips=False)
 
 
 def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026,

@@ -29,11 +29,15 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full-text search fields and GIN indexes (network.resources)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "network.portal",
+    "network.stats",
+    "network.resources",
+    "network.onboarding",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -43,6 +47,7 @@ TENANT_APPS = [
     "tenants.activity",
     "tenants.ledger",
     "tenants.payroll",
+    "tenants.catalogue",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
@@ -145,6 +150,8 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"  # outside the web root; served only through checked views
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files of the network's resource library (PDF, office documents, images), checked by content.
+RESOURCE_MAX_UPLOAD_BYTES = env.int("ESSAIM_RESOURCE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
 MAILERS = {
     "default": {

@@ -49,6 +49,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
         "per_cooperative": True,
     },
+    # Network statistics: each CAE's figures for this year and its quarters, collected at night
+    # inside its schema (idempotent: unchanged figures are not rewritten).
+    "network-stats-collect": {
+        "task": "network.stats.tasks.collect",
+        "schedule": crontab(hour=2, minute=30),
+        "per_cooperative": True,
+    },
     # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
     "cooperative-heartbeat": {
         "task": "essaim.cooperatives.tasks.cooperative_heartbeat",

@@ -20,8 +20,20 @@ CAE_NAVIGATION = [
     ("activity:receivables", _("Créances"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("ledger:balance", _("Comptabilité"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("activity:contribution-rates", _("Taux de contribution"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
+    ("payroll:runs", _("Paie"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
+    ("payroll:withholding", _("Taux de prélèvement à la source"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
+    ("payroll:my-payslips", _("Mes bulletins"), (Membership.Role.ENTREPRENEUR,)),
+    ("payroll:my-simulator", _("Simulateur de salaire"), (Membership.Role.ENTREPRENEUR,)),
     ("people:me", _("Mon parcours"), (Membership.Role.ENTREPRENEUR,)),
     ("apikeys", _("Clés d'API"), (Membership.Role.DIRECTOR,)),
+    ("stats-cae:comparison", _("Statistiques"), (Membership.Role.DIRECTOR,)),
+]
+
+# On the network's public domain, for signed-in users (roles: None = everyone, else network staff only).
+PUBLIC_NAVIGATION = [
+    ("resources:library", _("Ressources"), None),
+    ("resources:groups", _("Groupes de travail"), None),
+    ("stats:dashboard", _("Statistiques"), ("network_staff",)),
 ]
 
 
@@ -37,6 +49,17 @@ def _entries(items, allowed):
     return out
 
 
+def _public_extra(user):
+    """Entries of the network's domain beyond its home: the setup projects (essaimage)."""
+    if user.is_network_staff:
+        return [("onboarding:pipeline", _("Essaimage"), None)]
+    from network.onboarding.models import ProjectMember
+
+    if ProjectMember.objects.filter(user=user).exists():
+        return [("onboarding:mine", _("Mon projet de CAE"), None)]
+    return []
+
+
 def navigation(request):
     cooperative = getattr(request, "cooperative", None)
     membership = getattr(request, "membership", None)
@@ -47,6 +70,8 @@ def navigation(request):
     elif cooperative is None and user is not None and user.is_authenticated:
         nav = [{"url": reverse("home"), "label": _("Tableau de bord réseau") if user.is_network_staff else _("Accueil"),
                 "name": "home"}]
+        nav += _entries(_public_extra(user), lambda roles: True)
+        nav += _entries(PUBLIC_NAVIGATION, lambda roles: roles is None or user.is_network_staff)
         if user.is_staff:
             nav.append({"url": reverse("admin:index"), "label": _("Administration"), "name": "admin"})
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")

@@ -1,0 +1,275 @@
+"""Releases: versioned, protected, audited tables built from the stored contributions.
+
+    release = release_create(period="2026", acting_user=staff)      # a draft, protected and audited
+    release_publish(release=release, acting_user=staff)             # refused if the audit fails
+
+A draft stores every cell as it would be published (value or null, status) and the audit. Publishing
+checks that the contributions have not changed since, and audits the stored pattern again on the
+tables rebuilt from them: the publication fails if any attacker narrows a sensitive cell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from essaim.core.errors import AppError
+from network.stats.catalog import is_period
+from network.stats.consolidation import DIMENSION_LABELS, SPEC_BY_CODE, Built, build, sources_digest
+from network.stats.disclosure import ProtectedTable, Protection, audit_tables, protect_tables
+from network.stats.models import Release, ReleaseCell, ReleaseStanding, ReleaseTable
+from network.stats.rules import DEFAULT_SETTINGS, DisclosureSettings, Labels
+from network.stats.tables import MARGIN, Dimension
+
+KEY_FIGURES = "key_figures"
+STANDING_INDICATORS = {
+    "entrepreneurs": "Entrepreneur·es accompagné·es",
+    "revenue": "Chiffre d'affaires HT facturé (€)",
+    "fte": "Équivalents temps plein (CESA)",
+    "women_share": "Part des femmes (%)",
+    "workshops": "Ateliers collectifs tenus",
+    "sites": "Sites d'accueil",
+}
+
+
+def settings_snapshot(settings: DisclosureSettings) -> dict:
+    return {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
+
+
+def settings_from(snapshot: dict) -> DisclosureSettings:
+    kwargs = {}
+    for f in dataclasses.fields(DisclosureSettings):
+        if f.name not in snapshot:
+            continue
+        raw = snapshot[f.name]
+        default = getattr(DEFAULT_SETTINGS, f.name)
+        if isinstance(default, bool):
+            kwargs[f.name] = raw == "True"
+        elif isinstance(default, int):
+            kwargs[f.name] = int(raw)
+        elif isinstance(default, Labels):
+            kwargs[f.name] = Labels(raw)
+        elif raw == "None":
+            kwargs[f.name] = None
+        else:
+            kwargs[f.name] = Decimal(raw)
+    return DisclosureSettings(**kwargs)
+
+
+def _stored_coords(dimensions: tuple[Dimension, ...], coords: tuple[str, ...]) -> dict[str, str]:
+    """Engine coordinates → the published ones: plain codes, "*" for a margin; a department table
+    names the region of each cell too (its region totals are cells of the table)."""
+    out: dict[str, str] = {}
+    for dim, c in zip(dimensions, coords, strict=True):
+        if dim.groups:
+            if c == MARGIN:
+                out[dim.group_name or "group"] = MARGIN
+                out[dim.name] = MARGIN
+            elif dim.is_leaf(c):
+                out[dim.group_name or "group"] = dim.groups[c]
+                out[dim.name] = c[1:]
+            else:
+                out[dim.group_name or "group"] = c
+                out[dim.name] = MARGIN
+        else:
+            out[dim.name] = c
+    return out
+
+
+def _audit_summary(protection: Protection, seconds: float) -> dict:
+    failures = [{"cell": f.where, "attacker": f.attacker, "side": f.side}
+                for c in protection.components for f in c.audit.failures]
+    return {
+        "ok": protection.ok,
+        "failures": failures[:50],
+        "failure_count": len(failures),
+        "sensitive_cells": int(sum(int(c.problem.primary.sum()) for c in protection.components)),
+        "suppressed_cells": protection.suppressed_cells(),
+        "cells": int(sum(c.problem.n for c in protection.components)),
+        "linked_groups": len(protection.components),
+        "lp_solves": sum(c.audit.lp_solves for c in protection.components),
+        "insider_rounds": sum(c.audit.insider_rounds for c in protection.components),
+        "mip_iterations": sum(c.pattern.iterations for c in protection.components),
+        "seconds": round(seconds, 3),
+    }
+
+
+def _key_figures(built: Built, protected: dict[str, ProtectedTable], labels: dict) -> list[tuple[str, str, object]]:
+    """(indicator, label, (value, status, rules)) for the release's period, from protected cells."""
+    p = built.period
+    rows: list[tuple[str, str, object]] = []
+
+    def cell(table: str, *coords: str):
+        c = protected[table].cells[(p,)] if table in protected else protected[f"{table}@{p}"].cells[coords]
+        return c.value, str(c.status), ",".join(str(r) for r in c.rules)
+
+    rows.append(("caes", "CAE", cell("caes")))
+    rows.append(("sites", "Sites d'accueil", cell("sites")))
+    rows.append(("entrepreneurs", "Entrepreneur·es accompagné·es", cell("entrepreneurs_stage", MARGIN)))
+    for code, label in labels["stage"].items():
+        rows.append((f"stage:{code}", f"Étape : {label}", cell("entrepreneurs_stage", code)))
+    rows.append(("associates", "Associé·es", cell("entrepreneurs_stage", "associate")))
+    rows.append(("fte", "Équivalents temps plein (CESA)", cell("fte_sector", MARGIN)))
+    rows.append(("revenue", "Chiffre d'affaires HT facturé (€)", cell("revenue_region_sector", MARGIN, MARGIN)))
+    women = cell("entrepreneurs_sector_gender", MARGIN, "F")
+    total = cell("entrepreneurs_stage", MARGIN)
+    rows.append(("women", "Femmes", women))
+    if women[0] is not None and total[0]:
+        share = (Decimal(100) * women[0] / total[0]).quantize(Decimal("0.1"))
+        rows.append(("women_share", "Part des femmes (%)", (share, "published", "")))
+    else:
+        rows.append(("women_share", "Part des femmes (%)", (None, women[1] if women[0] is None else "empty", "")))
+    for code, label in labels["entry_situation"].items():
+        rows.append((f"entry_situation:{code}", f"Situation à l'entrée : {label}",
+                     cell("entrepreneurs_entry_situation", code)))
+    rows.append(("exits", "Sorties", cell("exits_outcome", MARGIN)))
+    for code, label in labels["outcome"].items():
+        rows.append((f"outcome:{code}", f"Sortie : {label}", cell("exits_outcome", code)))
+    rows.append(("workshops", "Ateliers collectifs tenus", cell("workshops")))
+    rows.append(("attendance", "Présences aux ateliers", cell("attendance")))
+    return rows
+
+
+def _dimensions_json(built: Built, engine_table) -> list[dict]:
+    dims = []
+    for dim in engine_table.dimensions:
+        if dim.groups:
+            regions = dict.fromkeys(dim.groups.values())
+            region_labels = dict(built.categories.get("region", []))
+            dims.append({"name": dim.group_name, "label": DIMENSION_LABELS["region"],
+                         "categories": [[r, region_labels.get(r, r)] for r in regions]})
+            dims.append({"name": dim.name, "label": DIMENSION_LABELS[dim.name],
+                         "categories": [[c[1:], label] for c, label in built.categories[dim.name]]})
+        else:
+            dims.append({"name": dim.name, "label": DIMENSION_LABELS.get(dim.name, dim.name),
+                         "categories": [list(c) for c in built.categories[dim.name]]})
+    return dims
+
+
+def stored_cells(built: Built, protection: Protection):
+    """Published table code → [(stored coords, PublishedCell)], the per-period engine tables
+    merged back into one table with the time dimension (no sum over periods)."""
+    out: dict[str, list] = {}
+    for engine_table, shown in zip(built.tables, protection.tables, strict=True):
+        code, period = built.origin[engine_table.name]
+        rows = out.setdefault(code, [])
+        for coords, c in shown.cells.items():
+            stored = _stored_coords(engine_table.dimensions, coords)
+            if period is not None:
+                stored[built.time_name] = period
+            rows.append((stored, c))
+    return out
+
+
+def _store(release: Release, built: Built, protection: Protection) -> None:
+    from tenants.people import stats as people_stats
+
+    protected = {t.name: t for t in protection.tables}
+    first = {}
+    for engine_table in built.tables:
+        first.setdefault(built.origin[engine_table.name][0], engine_table)
+    tables, cells = [], []
+    for position, (code, rows) in enumerate(stored_cells(built, protection).items()):
+        spec = SPEC_BY_CODE[code]
+        engine_table = first[code]
+        dims = _dimensions_json(built, engine_table)
+        if built.origin[engine_table.name][1] is not None:
+            dims.append({"name": built.time_name, "label": DIMENSION_LABELS[built.time_name],
+                         "categories": [[p, p] for p in built.periods]})
+        table = ReleaseTable(release=release, code=code, title=spec.title, kind=str(spec.kind),
+                             measure=spec.measure, unit=spec.unit, dimensions=dims, position=position)
+        tables.append(table)
+        for i, (coords, c) in enumerate(rows):
+            cells.append(ReleaseCell(table=table, position=i, coords=coords, value=c.value, status=str(c.status),
+                                     rules=",".join(str(r) for r in c.rules)))
+    key = ReleaseTable(release=release, code=KEY_FIGURES, title=f"Chiffres clés {built.period}", kind="derived",
+                       measure="", unit="", position=len(tables),
+                       dimensions=[{"name": "indicator", "label": "Indicateur", "categories": []}])
+    rows = _key_figures(built, protected, people_stats.labels())
+    key.dimensions[0]["categories"] = [[code, label] for code, label, _ in rows]
+    tables.append(key)
+    for i, (code, _label, (value, status, rules)) in enumerate(rows):
+        cells.append(ReleaseCell(table=key, position=i, coords={"indicator": code}, value=value, status=status,
+                                 rules=rules))
+    ReleaseTable.objects.bulk_create(tables)
+    ReleaseCell.objects.bulk_create(cells, batch_size=2000)
+    _store_standings(release, built)
+
+
+def _store_standings(release: Release, built: Built) -> None:
+    """Each CAE's own figures for the period and its rank among the CAEs (1 = the largest)."""
+    values: dict[str, dict[int, Decimal]] = {k: {} for k in STANDING_INDICATORS}
+    for coop_id, figures in built.standings.items():
+        if not figures.get("entrepreneurs"):
+            continue
+        for k in ("entrepreneurs", "revenue", "fte", "workshops", "sites"):
+            values[k][coop_id] = figures.get(k, Decimal(0))
+        values["women_share"][coop_id] = (Decimal(100) * figures.get("women", Decimal(0))
+                                          / figures["entrepreneurs"]).quantize(Decimal("0.1"))
+    rows = []
+    for indicator, by_coop in values.items():
+        ordered = sorted(by_coop.values(), reverse=True)
+        for coop_id, value in by_coop.items():
+            rows.append(ReleaseStanding(release=release, cooperative_id=coop_id, indicator=indicator, value=value,
+                                        rank=ordered.index(value) + 1, out_of=len(ordered)))
+    ReleaseStanding.objects.bulk_create(rows, batch_size=2000)
+
+
+def release_create(*, period: str, acting_user=None, settings: DisclosureSettings = DEFAULT_SETTINGS) -> Release:
+    """Build, protect and audit the tables of `period` into a new draft version."""
+    if not is_period(period):
+        raise AppError("invalid_period", "Période invalide (AAAA ou AAAA-Tn, par exemple 2026 ou 2026-Q2).",
+                       field="period")
+    started = timezone.now()
+    built = build(period)
+    protection = protect_tables(built.tables, settings)
+    with transaction.atomic():
+        last = Release.objects.select_for_update().filter(period=period).aggregate(v=Max("version"))["v"] or 0
+        release = Release.objects.create(
+            period=period, version=last + 1, parameters=settings_snapshot(settings),
+            audit=_audit_summary(protection, (timezone.now() - started).total_seconds()),
+            sources_hash=built.sources_hash, created_by=acting_user)
+        _store(release, built, protection)
+    return release
+
+
+def release_publish(*, release: Release, acting_user=None) -> Release:
+    """Publish a draft. Refused if its audit failed, if the contributions changed since it was
+    built, or if the stored pattern does not pass a new audit on the rebuilt tables."""
+    with transaction.atomic():
+        release = Release.objects.select_for_update().get(pk=release.pk)
+        if release.is_published:
+            raise AppError("release_already_published", "Cette version est déjà publiée.")
+        if not release.audit.get("ok"):
+            raise AppError("release_audit_failed",
+                           "L'audit de cette version a échoué : elle ne peut pas être publiée.")
+        built = build(release.period)
+        if built.sources_hash != release.sources_hash or sources_digest(built.periods) != release.sources_hash:
+            raise AppError("release_sources_changed", "Les contributions des CAE ont changé depuis la préparation "
+                           "de cette version : préparez-en une nouvelle.")
+        stored = {}
+        for table in release.tables.exclude(code=KEY_FIGURES):
+            for c in table.cells.all():
+                stored[(table.code, tuple(sorted(c.coords.items())))] = c.suppressed
+        suppressed: dict[str, set[tuple[str, ...]]] = {}
+        for engine_table in built.tables:
+            code, period = built.origin[engine_table.name]
+            marks = suppressed.setdefault(engine_table.name, set())
+            for coords in engine_table.cells:
+                key = _stored_coords(engine_table.dimensions, coords)
+                if period is not None:
+                    key[built.time_name] = period
+                if stored.get((code, tuple(sorted(key.items()))), True):
+                    marks.add(coords)
+        reports = audit_tables(built.tables, suppressed, settings_from(release.parameters))
+        if not all(r.ok for r in reports):
+            raise AppError("release_audit_failed", "L'audit de cette version a échoué : elle ne peut pas être publiée.")
+        release.status = Release.Status.PUBLISHED
+        release.published_at = timezone.now()
+        release.published_by = acting_user
+        release.save(update_fields=["status", "published_at", "published_by"])
+    return release

@@ -1,0 +1,71 @@
+"""Reads for pages and the API: releases and their protected cells only. Nothing here touches
+the per-CAE contributions (network/stats/consolidation.py is their only reader)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404
+
+from network.stats.models import Release, ReleaseCell, ReleaseStanding, ReleaseTable
+
+MARGIN = "*"
+
+
+def releases_visible(*, user=None):
+    """Published releases for everybody; drafts too for the network staff."""
+    qs = Release.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_network_staff:
+        qs = qs.filter(status=Release.Status.PUBLISHED)
+    return qs.order_by("-period", "-version")
+
+
+def access_release_by_id(*, user, release_id) -> Release:
+    try:
+        return releases_visible(user=user).get(pk=int(release_id))
+    except (Release.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_table(*, release: Release, code: str) -> ReleaseTable:
+    try:
+        return release.tables.get(code=code)
+    except ReleaseTable.DoesNotExist:
+        raise Http404 from None
+
+
+def latest_published(period: str | None = None) -> Release | None:
+    qs = Release.objects.filter(status=Release.Status.PUBLISHED)
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-published_at", "-pk").first()
+
+
+def table_cells(table: ReleaseTable) -> list[ReleaseCell]:
+    return list(table.cells.order_by("position").only("coords", "value", "status", "position"))
+
+
+def dimension_names(table: ReleaseTable) -> list[str]:
+    return [d["name"] for d in table.dimensions]
+
+
+def cell_key(table: ReleaseTable, coords: dict) -> str:
+    return "|".join(f"{name}={coords.get(name, MARGIN)}" for name in dimension_names(table))
+
+
+def cell_lookup(table: ReleaseTable) -> dict[tuple, ReleaseCell]:
+    names = dimension_names(table)
+    return {tuple(c.coords.get(n, MARGIN) for n in names): c for c in table_cells(table)}
+
+
+def shown(value: Decimal | None, status: str) -> str:
+    """A cell as shown in pages and exports: « s » when secret."""
+    if value is None:
+        return "s"
+    value = Decimal(value)
+    return f"{value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value)}"
+
+
+def cooperative_standings(*, cooperative, release: Release) -> list[ReleaseStanding]:
+    """One CAE's own figures and ranks in a release: for that CAE's own pages only."""
+    return list(ReleaseStanding.objects.filter(release=release, cooperative=cooperative).order_by("indicator"))
