@@ -16,6 +16,9 @@ TILES = {
     "75": (1, 3, "Nouvelle-Aquitaine"), "84": (2, 3, "Auvergne-Rhône-Alpes"), "76": (1, 4, "Occitanie"),
     "93": (2, 4, "Provence-Alpes-Côte d'Azur"), "94": (3, 4, "Corse"), "OM": (0, 4, "Outre-mer"),
 }
+# What fits on a tile (the full name is the tile's tooltip and in the table beside the map).
+TILE_LABELS = {"52": "Pays de Loire", "24": "Centre-VdL", "27": "Bourgogne-FC", "75": "N.-Aquitaine",
+               "84": "Auvergne-RA", "93": "PACA", "32": "Hauts-de-Fr."}
 
 
 def _fmt(value) -> str:
@@ -32,7 +35,7 @@ def line_chart(points: list[tuple[str, Decimal | None]], *, title: str, width: i
     known = [float(v) for _, v in points if v is not None]
     top = max(known, default=0) or 1.0
     n = max(1, len(points) - 1)
-    xs = [left + i * (width - left - 20) / n for i in range(len(points))]
+    xs = [left + i * (width - left - 45) / n for i in range(len(points))]  # room for the last label
 
     def y(v: float) -> float:
         return height - bottom - (height - bottom - top_pad) * v / top
@@ -70,7 +73,7 @@ def region_map(values: dict[str, Decimal | None], *, title: str, size: int = 92)
         shade = 0.12 + 0.78 * (float(value) / top) if value is not None else 0.0
         tiles.append((col * (size + 6), row * (size + 6), size, size, f"{shade:.2f}",
                       "secret" if value is None else "known", name, _fmt(value), col * (size + 6) + size / 2,
-                      row * (size + 6) + size / 2 - 6, name[:14], col * (size + 6) + size / 2,
+                      row * (size + 6) + size / 2 - 6, TILE_LABELS.get(code, name), col * (size + 6) + size / 2,
                       row * (size + 6) + size / 2 + 14, _fmt(value), code))
     body = format_html_join(
         "", '<g class="region {}" data-region="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="8" '

@@ -66,6 +66,19 @@ def shown(value: Decimal | None, status: str) -> str:
     return f"{value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value)}"
 
 
+def shown_fr(value: Decimal | None, status: str) -> str:
+    """A headline figure for reading: French digit grouping (narrow no-break space) and decimal
+    comma, « s » when secret. Tables and exports keep `shown`, which machines read back."""
+    text = shown(value, status)
+    if text == "s":
+        return text
+    whole, _, decimals = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    grouped = f"{int(digits):,}".replace(",", "\u202f")
+    return f"{sign}{grouped}" + (f",{decimals}" if decimals else "")
+
+
 def cooperative_standings(*, cooperative, release: Release) -> list[ReleaseStanding]:
     """One CAE's own figures and ranks in a release: for that CAE's own pages only."""
     return list(ReleaseStanding.objects.filter(release=release, cooperative=cooperative).order_by("indicator"))

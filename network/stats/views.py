@@ -20,7 +20,7 @@ from network.portal.charts import bar_chart
 from network.stats import selectors
 from network.stats.charts import line_chart, region_map
 from network.stats.models import Release
-from network.stats.selectors import MARGIN, shown
+from network.stats.selectors import MARGIN, shown, shown_fr
 
 
 def network_staff_required(view):
@@ -53,7 +53,7 @@ def dashboard_context(release: Release) -> dict:
     time_dim = next(d for d in tables["entrepreneurs_stage"].dimensions if d["name"] in ("year", "quarter"))
     periods = [c[0] for c in time_dim["categories"]]
     headline = ["caes", "sites", "entrepreneurs", "associates", "fte", "revenue", "women_share", "exits", "workshops"]
-    cards = [(labels[k], shown(key[k].value, key[k].status), key[k].status) for k in headline]
+    cards = [(labels[k], shown_fr(key[k].value, key[k].status), key[k].status) for k in headline]
     trends = [
         ("Entrepreneur·es", [(q, _value(lookups["entrepreneurs_stage"], MARGIN, q)) for q in periods]),
         ("Chiffre d'affaires HT (€)", [(q, _value(lookups["revenue_region_sector"], MARGIN, MARGIN, q))
