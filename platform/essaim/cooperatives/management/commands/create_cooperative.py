@@ -21,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--kind", default=Cooperative.Kind.REGIONAL, choices=Cooperative.Kind.values)
         parser.add_argument("--sector", default=Cooperative.Sector.MULTI, choices=Cooperative.Sector.values)
         parser.add_argument("--contribution-rate", default="10.00")
+        parser.add_argument("--iban", default="", help="Compte d'encaissement imprimé sur les factures")
+        parser.add_argument("--bic", default="")
 
     def handle(self, *args, **o):
         try:
@@ -28,6 +30,7 @@ class Command(BaseCommand):
                 name=o["name"], legal_name=o["legal_name"] or o["name"], slug=o["slug"], siren=o["siren"],
                 siret=o["siret"], region=o["region"], address=o["address"], postal_code=o["postal_code"],
                 city=o["city"], kind=o["kind"], sector=o["sector"], contribution_rate=o["contribution_rate"],
+                iban=o["iban"], bic=o["bic"],
             )
         except ValidationError as exc:
             lines = [f"{field} : {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
