@@ -6,10 +6,13 @@ The payroll journal itself (journal `PA`) is part of the ledger: /api/v1/ledger-
 FEC carry it with the other journals (scope `ledger:read`)."""
 
 import django_filters
+from django import forms
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
+from api.activity.documents import _DocumentRenderer
 from api.keys.models import Scope
 from api.rows import Child, ValuesListAPIView, ValuesPlan, ValuesRetrieveAPIView, path_id
 from api.views import TenantAPIView
@@ -66,9 +69,13 @@ RUN_PLAN = ValuesPlan(PayrollRunSerializer, children={"lines": Child(PayrollLine
                                                                      ValuesPlan(PayrollLineSerializer))})
 
 
+class _YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField  # a whole year: 2026.5 or 10**12 is a 400, not a guess or a 500
+
+
 class PayrollRunFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=PayrollRun.State.choices, help_text="D'un seul état.")
-    year = django_filters.NumberFilter(field_name="month__year", help_text="D'une seule année.")
+    year = _YearFilter(field_name="month__year", min_value=2000, max_value=2100, help_text="D'une seule année.")
 
     class Meta:
         model = PayrollRun
@@ -96,8 +103,21 @@ class PayrollRunDetail(ValuesRetrieveAPIView):
         return PayrollRun.objects.all()
 
 
+class _CsvRenderer(_DocumentRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
 class PayrollContributions(TenantAPIView):
     required_scopes = (Scope.PAYROLL_READ,)
+    renderer_classes = (_CsvRenderer, JSONRenderer)  # `Accept: text/csv` is not a 406
+
+    def handle_exception(self, exc):
+        # errors are the API's usual JSON, whatever media type the client accepted
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(summary="Cotisations dues par organisme pour une paie (CSV)", tags=["paie"],
                    parameters=[path_id("de la paie")], responses={(200, "text/csv"): bytes})

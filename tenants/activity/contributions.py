@@ -20,6 +20,7 @@ from essaim.core.errors import AppError
 from tenants.audit.services import audit_record
 
 from .models import ContributionRate
+from .services import NO_NUL
 
 MAX_RATE = Decimal("50")
 
@@ -72,6 +73,8 @@ def contribution_rate_set(*, valid_from: date, rate, note: str = "", acting_user
     row = ContributionRate(valid_from=valid_from, rate=rate, note=note.strip(),
                            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None)
     try:
+        if "\x00" in row.note:  # PostgreSQL text cannot hold it; the model field lets it through
+            raise ValidationError({"note": NO_NUL.message})
         row.full_clean()
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))

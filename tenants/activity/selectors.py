@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from essaim.accounts.models import Membership
+from essaim.core.params import int_param
 from essaim.core.search import words_match
 from tenants.people.selectors import people_visible_to
 
@@ -33,17 +34,23 @@ def access_invoice(membership: Membership, pk: int) -> Invoice:
     return invoice
 
 
+def _searched(q: str) -> str:
+    """The search text without NUL bytes, which PostgreSQL refuses in a text parameter (a 500)."""
+    return q.replace("\x00", "").strip()
+
+
 def invoices_filter(qs: QuerySet[Invoice], *, q: str = "", status: str = "", kind: str = "",
                     entrepreneur: str = "") -> QuerySet[Invoice]:
-    if q.strip():
+    q = _searched(q)
+    if q:
         annotations, condition = words_match(["customer__name", "entrepreneur__last_name"], q)
-        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q.strip()))
+        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q))
     if status in Invoice.Status.values:
         qs = qs.filter(status=status)
     if kind in Invoice.Kind.values:
         qs = qs.filter(kind=kind)
-    if entrepreneur.isdigit():
-        qs = qs.filter(entrepreneur_id=int(entrepreneur))
+    if (entrepreneur_id := int_param(entrepreneur)) is not None:
+        qs = qs.filter(entrepreneur_id=entrepreneur_id)
     return qs
 
 
@@ -69,15 +76,16 @@ def quotes_filter(qs: QuerySet[Quote], *, q: str = "", state: str = "", entrepre
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    if q.strip():
+    q = _searched(q)
+    if q:
         annotations, condition = words_match(["customer__name", "entrepreneur__last_name", "subject"], q)
-        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q.strip()))
+        qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q))
     if state == Quote.EXPIRED:
         qs = qs.filter(status=Quote.Status.SENT, valid_until__lt=today)
     elif state == Quote.Status.SENT:
         qs = qs.filter(status=Quote.Status.SENT, valid_until__gte=today)
     elif state in Quote.Status.values:
         qs = qs.filter(status=state)
-    if entrepreneur.isdigit():
-        qs = qs.filter(entrepreneur_id=int(entrepreneur))
+    if (entrepreneur_id := int_param(entrepreneur)) is not None:
+        qs = qs.filter(entrepreneur_id=entrepreneur_id)
     return qs

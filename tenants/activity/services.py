@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from tenants.audit.services import audit_record
 from .models import ActivitySettings, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
 from .parties import document_parties, issued_parties
 from .totals import compute_totals
+
+NO_NUL = ProhibitNullCharactersValidator()  # its message, for text that comes from raw POST data
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,14 @@ def lines_build(lines: list[LineInput], *, line_model=InvoiceLine, document: str
         item = line_model(position=position, description=line.description.strip(), quantity=quantity,
                           unit_price=unit_price, vat_rate=line.vat_rate, unit=line.unit, **parent)
         try:
+            for name in ("description", "unit"):
+                if "\x00" in getattr(item, name):  # PostgreSQL text cannot hold it; model fields let it through
+                    raise ValidationError({name: NO_NUL.message})
             item.full_clean(exclude=list(parent))
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
-            raise AppError(f"{document}_line_invalid", f"Ligne {position} ({field}) : {messages[0]}",
+            label = line_model._meta.get_field(field).verbose_name if field != "__all__" else "ligne"
+            raise AppError(f"{document}_line_invalid", f"Ligne {position} ({label}) : {messages[0]}",
                            field="lines") from exc
         built.append(item)
     return built
@@ -269,7 +276,7 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
         amount = Decimal(str(amount))
     except InvalidOperation as exc:
         raise AppError("payment_amount_invalid", "Montant invalide.", field="amount") from exc
-    if amount <= 0 or amount.as_tuple().exponent < -2:
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
         raise AppError("payment_amount_invalid", "Le montant est positif, au centime près.", field="amount")
     if received_on < invoice.issued_on:
         raise AppError("payment_before_invoice", "Le règlement ne peut précéder la facture.", field="received_on")
@@ -279,6 +286,8 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
     payment = Payment(invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference,
                       recorded_by=_user(acting_user))
     try:
+        if "\x00" in reference:
+            raise ValidationError({"reference": NO_NUL.message})
         payment.full_clean()
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
+from essaim.core.params import year_param
 from essaim.ui.access import member_required
 from tenants.people.selectors import access_person, people_visible_to
 
@@ -319,7 +320,6 @@ def receipt_download(request, pk: int):
 @login_required
 @member_required()
 def account(request, person_pk: int | None = None):
-    from django.utils import timezone
 
     from .account import account_statement, contribution_rate
 
@@ -329,8 +329,7 @@ def account(request, person_pk: int | None = None):
             raise PermissionDenied
     else:
         person = access_person(request.membership, person_pk)
-    year_param = request.GET.get("annee", "")
-    year = int(year_param) if year_param.isdigit() and 2000 <= int(year_param) <= 2100 else timezone.localdate().year
+    year = year_param(request.GET.get("annee"))
     months = account_statement(entrepreneur=person, year=year)
     return render(request, "activity/account.html", {
         "person": person, "year": year, "months": months, "rate": contribution_rate(),

@@ -1,8 +1,6 @@
 """Quote pages: list, draft form (create and edit), detail with its actions, PDF. Whoever sees a
 quote (its entrepreneur, the CAE's staff) may act on it, as for invoice drafts."""
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
+from essaim.core.params import int_param
 from essaim.ui.access import member_required
 
 from . import quotes as services
@@ -40,9 +39,9 @@ class QuoteForm(forms.Form):
 
 
 def _rows(request, existing: int = 0) -> int:
-    posted = request.POST.get("rows", "")
-    if posted.isdigit():
-        return max(LINE_ROWS, min(int(posted), MAX_ROWS))
+    posted = int_param(request.POST.get("rows"))
+    if posted is not None:
+        return max(LINE_ROWS, min(posted, MAX_ROWS))
     return max(LINE_ROWS, min(existing + 2, MAX_ROWS))
 
 
@@ -139,21 +138,17 @@ def quote_action(request, pk: int):
     quote = access_quote(request.membership, pk)
     action = request.POST.get("action")
     try:
-        on = None
-        if request.POST.get("on"):
-            try:
-                on = date.fromisoformat(request.POST["on"])
-            except ValueError as exc:
-                raise AppError("quote_date_invalid", _("Date invalide."), field="on") from exc
+        # Sent, accepted or refused today, as an invoice is issued today: the page has no date
+        # field (a far-future send date would also block the chronological series until then).
         if action == "send":
-            quote = services.quote_send(quote=quote, on=on, acting_user=request.user)
+            quote = services.quote_send(quote=quote, acting_user=request.user)
             messages.success(request, _("Devis envoyé sous le numéro %(n)s, valable jusqu'au %(d)s.") % {
                 "n": quote.number, "d": f"{quote.valid_until:%d/%m/%Y}"})
         elif action == "accept":
-            services.quote_accept(quote=quote, on=on, acting_user=request.user)
+            services.quote_accept(quote=quote, acting_user=request.user)
             messages.success(request, _("Devis accepté."))
         elif action == "refuse":
-            services.quote_refuse(quote=quote, on=on, acting_user=request.user)
+            services.quote_refuse(quote=quote, acting_user=request.user)
             messages.success(request, _("Devis refusé."))
         elif action == "convert":
             invoice = services.quote_convert(quote=quote, acting_user=request.user)

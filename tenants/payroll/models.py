@@ -117,10 +117,6 @@ class PayrollRun(models.Model):
         return f"Paie de {self.month:%m/%Y}"
 
     @property
-    def is_closed(self) -> bool:
-        return self.state == self.State.CLOSED
-
-    @property
     def pay_day(self):
         import calendar
 

@@ -32,8 +32,8 @@ from tenants.audit.services import audit_record
 
 from .engine import Payslip, Ytd, gross_for_envelope, payslip_compute
 from .funds import FUNDS, PAYROLL_JOURNAL, TAX_OFFICE, fund_of
-from .models import PayrollLine, PayrollRun, WithholdingRate
-from .selectors import payroll_settings_engine
+from .models import PayrollLine, PayrollRun
+from .selectors import current_pas_rates, payroll_settings_engine
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -75,14 +75,24 @@ def _money(value: Decimal) -> Decimal:
 
 # -- reading the month's inputs -------------------------------------------------------------------
 
-def _contracts(start: date, end: date) -> list:
-    """CESA contracts in force at some point of the month, with the pay in force at its end."""
-    from tenants.people.models import Contract, ContractAmendment
+def _in_force(start: date, end: date):
+    """The CESA contracts in force at some point of the month (people not anonymised)."""
+    from tenants.people.models import Contract
 
-    contracts = list(Contract.objects.filter(kind=Contract.Kind.CESA, starts_on__lte=end,
-                                             journey__entrepreneur__anonymised_at__isnull=True)
-                     .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-                     .select_related("journey").order_by("id"))
+    return (Contract.objects.filter(kind=Contract.Kind.CESA, starts_on__lte=end,
+                                    journey__entrepreneur__anonymised_at__isnull=True)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)))
+
+
+def _contracts(start: date, end: date, *, entrepreneur_id: int | None = None) -> list:
+    """CESA contracts in force at some point of the month (one person's, or everyone's), with the
+    pay in force at its end."""
+    from tenants.people.models import ContractAmendment
+
+    contracts = _in_force(start, end)
+    if entrepreneur_id is not None:
+        contracts = contracts.filter(journey__entrepreneur_id=entrepreneur_id)
+    contracts = list(contracts.select_related("journey").order_by("id"))
     latest: dict[int, ContractAmendment] = {}
     for amendment in (ContractAmendment.objects.filter(contract__in=[c.pk for c in contracts], effective_on__lte=end)
                       .order_by("contract_id", "effective_on", "id")):
@@ -95,19 +105,12 @@ def _contracts(start: date, end: date) -> list:
 
 
 def _people(start: date, end: date):
-    from tenants.people.models import Contract
-
-    return (Contract.objects.filter(kind=Contract.Kind.CESA, starts_on__lte=end,
-                                    journey__entrepreneur__anonymised_at__isnull=True)
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start)).values_list("journey__entrepreneur_id", flat=True))
+    return _in_force(start, end).values_list("journey__entrepreneur_id", flat=True)
 
 
-def _pas_rates(month: date, people: list[int]) -> dict[int, Decimal]:
+def _pas_rates(month: date, people) -> dict[int, Decimal]:
     """Percent in force for the month (latest row from its first day or before), 0 without one."""
-    rows = (WithholdingRate.objects.filter(entrepreneur_id__in=people, effective_from__lte=month)
-            .order_by("entrepreneur_id", "-effective_from").distinct("entrepreneur_id")
-            .values_list("entrepreneur_id", "rate"))
-    return dict(rows)
+    return {person: row.rate for person, row in current_pas_rates(people, month).items()}
 
 
 def _ytd(month: date, people: list[int]) -> dict[int, Ytd]:

@@ -64,11 +64,8 @@ def _margins(person_id: int, today: date) -> tuple[Decimal, Decimal]:
 def _fixed_gross(person_id: int, today: date) -> Decimal | None:
     from .runs import _contracts
 
-    month = today.replace(day=1)
-    for contract in _contracts(month, today):
-        if contract.journey.entrepreneur_id == person_id:
-            return contract.pay_gross
-    return None
+    contracts = _contracts(today.replace(day=1), today, entrepreneur_id=person_id)  # not the whole CAE's
+    return contracts[0].pay_gross if contracts else None
 
 
 def simulate(*, entrepreneur, today: date, gross=None, envelope=None, months: int = 24) -> Simulation:

@@ -12,10 +12,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
+from essaim.core.params import year_param
 from essaim.ui.access import member_required
 from tenants.people.selectors import access_person, people_visible_to
 
@@ -39,8 +41,7 @@ LINES_PER_PAGE = 100
 
 
 def _year(request) -> int:
-    value = request.GET.get("annee", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    return year_param(request.GET.get("annee"))
 
 
 @login_required
@@ -204,7 +205,7 @@ def withholding(request):
     if request.method == "POST":
         try:
             person_id = request.POST.get("entrepreneur", "")
-            person = people.filter(pk=int(person_id)).first() if person_id.isdigit() else None
+            person = people.filter(pk=int(person_id)).first() if person_id.isdecimal() else None
             if person is None:
                 raise AppError("withholding_person_invalid", _("Choisissez une personne de la liste."),
                                field="entrepreneur")
@@ -224,7 +225,8 @@ def withholding(request):
     rates = current_pas_rates([p.pk for p in page], date(today.year, today.month, 1))
     rows = [(person, rates.get(person.pk)) for person in page]
     return render(request, "payroll/withholding.html", {
-        "page_obj": page, "rows": rows, "error": error, "post": request.POST, "q": q, "querystring_base": f"q={q}&",
+        "page_obj": page, "rows": rows, "error": error, "post": request.POST, "q": q,
+        "querystring_base": f"{urlencode({'q': q})}&",
         "people": people.only("id", "first_name", "last_name"), "default_month": f"{today:%Y-%m}",
     }, status=400 if error else 200)
 
@@ -249,7 +251,7 @@ def simulator(request, person_pk: int | None = None):
         try:
             if mode not in ("gross", "envelope"):
                 raise AppError("simulator_mode", _("Choisissez « salaire brut » ou « enveloppe »."), field="mode")
-            if not months.isdigit():
+            if not months.isdecimal():
                 raise AppError("simulator_months_invalid", _("La projection porte sur 1 à 60 mois."), field="months")
             result = simulate(entrepreneur=person, today=timezone.localdate(), months=int(months),
                               **{mode: amount})

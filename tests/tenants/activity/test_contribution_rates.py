@@ -110,6 +110,13 @@ def test_bad_rates_are_refused_in_french_and_nothing_written(in_cae_a, valid_fro
     assert list(ContributionRate.objects.values_list("rate", flat=True)) == [Decimal("10.00")]
 
 
+def test_a_note_with_a_nul_byte_is_refused_in_french(in_cae_a):
+    with pytest.raises(AppError, match="caractère nul") as refused:
+        contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="10", note="CA\x00")
+    assert (refused.value.code, refused.value.field) == ("contribution_rate_invalid", "note")
+    assert not ContributionRate.objects.exists()
+
+
 def test_bounds_are_accepted(in_cae_a):
     assert contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="0").rate == Decimal("0")
     assert contribution_rate_set(valid_from=date(YEAR, 2, 1), rate="50").rate == Decimal("50")

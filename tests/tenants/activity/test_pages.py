@@ -103,3 +103,32 @@ def test_payment_through_the_page_and_receivables(world, setup):
     assert issued.number in page
     assert client_for(world.cae_a, world.user("entrepreneur_a")).get("/activite/creances/").status_code == 403
     assert issued.number not in client_for(world.cae_b, world.user("director_b")).get("/activite/creances/").content.decode()
+
+
+def test_junk_in_the_invoice_pages_is_refused_without_a_500(world, setup):
+    from datetime import date
+
+    from tenants.activity.models import Payment
+    from tenants.activity.services import invoice_finalise
+
+    with tenant_context(world.cae_a):
+        issued = invoice_finalise(invoice=setup["their_invoice"])
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    accounts.raise_request_exception = False
+    listing = accounts.get("/activite/factures/", {"q": "Cli\x00ent de Paul"})
+    assert listing.status_code == 200
+    today = date.today().isoformat()
+    for amount, reference, message in (("NaN", "", "Le montant est positif"),
+                                       ("10", "VIR\x00", "caractère nul")):
+        refused = accounts.post(f"/activite/factures/{issued.pk}/action/", {
+            "action": "payment", "received_on": today, "amount": amount, "reference": reference}, follow=True)
+        assert refused.status_code == 200 and message in refused.content.decode()
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    me.raise_request_exception = False
+    nul = me.post("/activite/factures/nouvelle/", {
+        "customer": setup["mine"].pk, "operation": "services",
+        "line-0-description": "Site", "line-0-quantity": "1", "line-0-unit_price": "10", "line-0-unit": "h\x00"})
+    assert nul.status_code == 400 and "Ligne 1 (unité)" in nul.content.decode()
+    with tenant_context(world.cae_a):
+        assert not Payment.objects.exists()
+        assert Invoice.objects.count() == 1

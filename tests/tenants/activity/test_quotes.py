@@ -296,11 +296,16 @@ def test_another_cae_gets_nothing(world, setup):
     # On CAE A's own host, B's director has no membership: refused, and none of A's data.
     intruder = Client(HTTP_HOST=host_of(world.cae_a))
     intruder.force_login(world.user("director_b"))
-    for path in (*paths, "/activite/devis/"):
+    for path in (*paths, "/activite/devis/", "/activite/devis/nouveau/"):
         response = intruder.get(path)
         assert response.status_code in (302, 403) and b"Secret" not in response.content
+    posted = intruder.post("/activite/devis/nouveau/", _form(setup["theirs"], **{
+        "line-0-description": "Intrus", "line-0-quantity": "1", "line-0-unit_price": "1"}))
+    assert posted.status_code in (302, 403) and b"Client de Paul" not in posted.content
+    assert intruder.post(f"/activite/devis/{pk}/action/", {"action": "refuse"}).status_code in (302, 403)
     with tenant_context(world.cae_a):
         assert Quote.objects.get(pk=pk).status == Quote.Status.SENT
+        assert not Quote.objects.filter(lines__description="Intrus").exists()
 
 
 def test_the_list_makes_the_same_queries_for_3_or_12_quotes(world, setup):
@@ -322,3 +327,22 @@ def test_the_list_makes_the_same_queries_for_3_or_12_quotes(world, setup):
         for _ in range(9):
             quote_send(quote=draft(setup["me"], setup["mine"]))
     assert queries() == few
+
+
+def test_junk_posted_to_the_pages_is_refused_in_french_without_a_500(world, setup):
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    me.raise_request_exception = False
+    # A NUL byte (PostgreSQL text cannot hold it) in the search or in a line: explained, nothing written.
+    assert me.get("/activite/devis/", {"q": "Cli\x00ent"}).status_code == 200
+    nul = me.post("/activite/devis/nouveau/", _form(setup["mine"], **{
+        "line-0-description": "Site\x00", "line-0-quantity": "1", "line-0-unit_price": "1200"}))
+    assert nul.status_code == 400 and "Ligne 1 (désignation)" in nul.content.decode()
+    with tenant_context(world.cae_a):
+        assert Quote.objects.count() == 1
+        mine = draft(setup["me"], setup["mine"])
+    # The page acts today: a posted date (here one whose validity would overflow the calendar) is ignored.
+    sent = me.post(f"/activite/devis/{mine.pk}/action/", {"action": "send", "on": "9999-12-31"})
+    assert sent.status_code == 302
+    with tenant_context(world.cae_a):
+        mine.refresh_from_db()
+        assert mine.status == Quote.Status.SENT and mine.issued_on == date.today()

@@ -121,6 +121,17 @@ def test_withholding_rates_page(world, pay):
     assert client_for(world.cae_a, world.user("counsellor_a")).get("/paie/taux-pas/").status_code == 403
 
 
+def test_withholding_pages_keep_a_filter_with_an_ampersand(world, pay):
+    from tests.factories import make_person
+
+    with tenant_context(world.cae_a):
+        for i in range(51):
+            make_person(first_name=f"Associé{i}", last_name="Durand & Fils")
+    staff = client_for(world.cae_a, world.user("accounts_a"))
+    page = staff.get("/paie/taux-pas/", {"q": "Durand & Fils"}).content.decode()
+    assert "?q=Durand+%26+Fils&amp;page=2" in page
+
+
 def test_an_entrepreneur_sees_only_their_own_closed_payslips(world, pay):
     me = client_for(world.cae_a, world.user("entrepreneur_a"))
     page = me.get("/paie/mes-bulletins/?annee=2026").content.decode()
@@ -165,6 +176,66 @@ def test_another_cae_gets_nothing(world, pay):
     assert entrepreneur_b.get(f"/paie/bulletins/{line}/pdf/").status_code == 404
 
 
+def test_the_payslip_task_carries_the_schema_and_finds_nothing_in_another_cae(world, pay,
+                                                                              django_capture_on_commit_callbacks):
+    """What the worker sees: the message names CAE A's schema even when the commit happens after
+    leaving it; the same run id in CAE B's schema finds nothing and writes nothing."""
+    from essaim.celery import app
+    from tests.platform.test_admin_and_beat import _drain
+
+    feb = pay["february"].pk
+    staff = client_for(world.cae_a, world.user("accounts_a"))
+    staff.post(f"/paie/{feb}/action/", {"action": "check"})
+    with app.connection_for_write() as conn:
+        _drain(conn)
+        with django_capture_on_commit_callbacks(execute=True):
+            staff.post(f"/paie/{feb}/action/", {"action": "close"})
+            connection.set_schema_to_public()  # the callbacks run outside the CAE's schema
+        queued = [h for h in _drain(conn) if h["task"] == "tenants.payroll.tasks.payslips_render"]
+    assert [(h["_schema_name"], h["argsrepr"]) for h in queued] == [(world.cae_a.schema_name, repr([feb]))]
+    folder_b = Path(settings.MEDIA_ROOT) / "payslips" / world.cae_b.schema_name
+    before_b = set(folder_b.glob("*")) if folder_b.exists() else set()
+    assert payslips_render.apply(args=[feb], headers={"_schema_name": world.cae_b.schema_name}).get() == 0
+    assert (set(folder_b.glob("*")) if folder_b.exists() else set()) == before_b
+    with tenant_context(world.cae_a):
+        assert not PayslipDocument.objects.exists()
+    assert payslips_render.apply(args=[feb], headers={"_schema_name": world.cae_a.schema_name}).get() == 2
+    assert payslips_render.apply(args=[feb], headers={"_schema_name": world.cae_a.schema_name}).get() == 0
+    with tenant_context(world.cae_a):
+        assert PayslipDocument.objects.filter(line__run_id=feb).count() == 2
+
+
+def test_an_entrepreneur_of_another_cae_sees_their_own_pay_only(world, pay):
+    with tenant_context(world.cae_b):
+        zoe = cesa_person(first_name="Zoé", last_name="Autre", user=world.user("entrepreneur_b"))
+    b = client_for(world.cae_b, world.user("entrepreneur_b"))
+    for path in ("/paie/mes-bulletins/?annee=2026", "/paie/recapitulatif/?annee=2026"):
+        body = b.get(path).content.decode()
+        assert "Zoé" in body or "Aucun bulletin" in body, path
+        assert "Martin" not in body and "1823,03" not in body and "1823.03" not in body, path
+    simulated = b.get("/paie/simulateur/?montant=1900")
+    assert simulated.status_code == 200 and b"Martin" not in simulated.content
+    assert b.get(f"/paie/bulletins/{pay['lea_jan'].pk}/pdf/").status_code == 404
+    # ids are per schema: Léa's id may be Zoé's in CAE B, and then it is Zoé's page
+    response = b.get(f"/paie/simulateur/{pay['lea'].pk}/?montant=1900")
+    assert response.status_code == (200 if zoe.pk == pay["lea"].pk else 404) and b"Martin" not in response.content
+
+
+def test_digits_int_refuses_are_a_clear_answer_not_a_500(world, pay):
+    """"²" passes str.isdigit() but int() refuses it."""
+    me = client_for(world.cae_a, world.user("entrepreneur_a"))
+    assert me.get("/paie/mes-bulletins/?annee=²").status_code == 200, "falls back to this year"
+    assert me.get("/paie/recapitulatif/?annee=²").status_code == 200
+    staff = client_for(world.cae_a, world.user("accounts_a"))
+    assert staff.get(f"/paie/recapitulatif/{pay['lea'].pk}/?annee=²").status_code == 200
+    months = me.get("/paie/simulateur/?montant=1900&mois=²")
+    assert months.status_code == 400 and "1 à 60 mois" in months.content.decode()
+    nobody = staff.post("/paie/taux-pas/", {"entrepreneur": "²", "effective_from": "2026-03", "rate": "5"})
+    assert nobody.status_code == 400 and "Choisissez une personne" in nobody.content.decode()
+    with tenant_context(world.cae_a):
+        assert not pay["lea"].withholding_rates.exists()
+
+
 def test_simulator_projects_the_account(world, pay):
     me = client_for(world.cae_a, world.user("entrepreneur_a"))
     page = me.get("/paie/simulateur/?mode=gross&montant=2000&mois=12")
@@ -195,6 +266,10 @@ def test_simulator_months_and_balance(world, pay):
     assert result.monthly_change == result.average_margin - result.cost
     assert result.lasts_months == (0 if result.balance <= 0 else int(result.balance // -result.monthly_change))
     assert [value for _, value in result.projection] == [result.balance + result.monthly_change * k for k in range(7)]
+    assert result.fixed_gross == Decimal("1823.03") and not result.below_fixed
+    with tenant_context(world.cae_a):
+        below = simulate(entrepreneur=pay["paul"], today=date(2026, 2, 10), gross="1500", months=6)
+    assert below.below_fixed and below.fixed_gross == Decimal("1823.03")
 
 
 def _count(client, path) -> int:
@@ -206,7 +281,8 @@ def _count(client, path) -> int:
 def test_list_pages_have_pinned_query_counts(world, pay):
     staff = client_for(world.cae_a, world.user("accounts_a"))
     feb = pay["february"].pk
-    counts = {path: _count(staff, path) for path in ("/paie/", f"/paie/{feb}/", "/paie/taux-pas/")}
+    counts = {path: _count(staff, path) for path in ("/paie/", f"/paie/{feb}/", "/paie/taux-pas/",
+                                                      f"/paie/{feb}/cotisations/")}
     with tenant_context(world.cae_a):
         for i in range(4):
             cesa_person(first_name=f"Nouvelle{i}", last_name="Recrue")

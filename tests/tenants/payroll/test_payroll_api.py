@@ -48,6 +48,8 @@ def test_runs_with_lines_amounts_only(world, books):
     body = response.content.decode()
     assert "Martin" not in body and "lea.martin" not in body
     assert client.get("/api/v1/payroll-runs?state=closed").json()["results"][0]["month"] == "2026-01-01"
+    assert len(client.get("/api/v1/payroll-runs?year=2026").json()["results"]) == 2
+    assert client.get("/api/v1/payroll-runs?year=2025").json()["results"] == []
     bad = client.get("/api/v1/payroll-runs?state=fini")
     assert bad.status_code == 400 and bad.json()["field"] == "state"
     detail = client.get(f"/api/v1/payroll-runs/{books['january'].pk}").json()
@@ -63,6 +65,20 @@ def test_contributions_csv(world, books):
     assert {"urssaf", "agirc_arrco", "unemployment"} <= funds
     total_urssaf = next(row for row in rows if row[1] == "urssaf" and row[4] == "total")
     assert total_urssaf[3] == "431"
+
+
+def test_contributions_csv_when_the_client_asks_for_csv(world, books):
+    client = api(world.cae_a, books["key"])
+    response = client.get(f"/api/v1/payroll-runs/{books['january'].pk}/contributions.csv", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200 and response.content.decode().startswith("mois;organisme;")
+    missing = client.get("/api/v1/payroll-runs/999999/contributions.csv", HTTP_ACCEPT="text/csv")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("year", ["abc", "2026.5", "0", "-3", "99999999999"])
+def test_a_bad_year_filter_is_a_400(world, books, year):
+    response = api(world.cae_a, books["key"]).get(f"/api/v1/payroll-runs?year={year}")
+    assert response.status_code == 400 and response.json()["field"] == "year"
 
 
 def test_payroll_journal_is_in_the_ledger_entries(world, books):
