@@ -3,6 +3,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from essaim.core.params import year_param
 from essaim.ui.access import member_required
 from tenants.activity.selectors import FINANCE_ROLES
 
@@ -11,8 +12,7 @@ from .services import trial_balance
 
 
 def _year(request) -> int:
-    value = request.GET.get("annee", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    return year_param(request.GET.get("annee"))
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from essaim.accounts.models import Membership
+from essaim.core.params import int_param
 from essaim.core.search import words_match
 
 from .journey import Stage
@@ -38,10 +39,10 @@ def people_filter(qs: QuerySet[Entrepreneur], *, q: str = "", stage: str = "", s
         qs = qs.alias(**annotations).filter(condition)
     if stage in Stage.values:
         qs = qs.filter(stage=stage)
-    if site.isdigit():
-        qs = qs.filter(site_id=int(site))
-    if counsellor.isdigit():
-        qs = qs.filter(counsellor_id=int(counsellor))
+    if (site_id := int_param(site)) is not None:
+        qs = qs.filter(site_id=site_id)
+    if (counsellor_id := int_param(counsellor)) is not None:
+        qs = qs.filter(counsellor_id=counsellor_id)
     if sector:
         qs = qs.filter(sector_naf__startswith=sector[:5])
     return qs

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
+from essaim.core.params import int_param
 from essaim.ui.access import member_required, staff_required
 from tenants.people.models import Entrepreneur, Site
 from tenants.people.selectors import access_person, people_visible_to
@@ -35,9 +36,9 @@ def _statuses(request) -> dict[int, str]:
     for key, value in request.POST.items():
         if key.startswith("status_"):
             person_id = key.removeprefix("status_")
-            if not person_id.isdigit():
+            if (pk := int_param(person_id)) is None:
                 raise AppError("attendance_invalid", _("Formulaire de présence invalide."), field="status")
-            statuses[int(person_id)] = value
+            statuses[pk] = value
     return statuses
 
 
@@ -56,8 +57,8 @@ def calendar(request):
         registered=Count("registrations"))
     workshops = Workshop.objects.filter(starts_at__range=window).select_related("site").annotate(
         registered=Count("registrations"))
-    if site.isdigit():
-        sessions, workshops = sessions.filter(site_id=site), workshops.filter(site_id=site)
+    if (site_id := int_param(site)) is not None:
+        sessions, workshops = sessions.filter(site_id=site_id), workshops.filter(site_id=site_id)
     items = [("info_session", s) for s in sessions] + [("workshop", w) for w in workshops]
     meetings = []
     if request.membership.is_staff_role:

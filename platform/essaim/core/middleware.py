@@ -73,3 +73,30 @@ class FrenchFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in a query string or form field is refused at the edge with a French
+    message: PostgreSQL cannot store it in text, and without this each text field that reaches
+    the database would answer 500 instead."""
+
+    MESSAGE = "Caractère invalide (NUL) dans le champ « {field} »."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = (request.GET, request.POST) if request.method == "POST" else (request.GET,)
+        for source in sources:
+            for key, values in source.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return self._refuse(request, key.replace("\x00", ""))
+        return self.get_response(request)
+
+    def _refuse(self, request, field: str):
+        from django.http import HttpResponseBadRequest, JsonResponse
+
+        message = self.MESSAGE.format(field=field)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "nul_character", "field": field, "message": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

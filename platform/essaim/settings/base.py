@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "essaim.core.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "essaim.core.middleware.RejectNulMiddleware",
     # ETag / If-None-Match on GET responses (API clients re-syncing get 304 when nothing changed).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
