@@ -4,6 +4,7 @@ only; a signed-in session sees what its roles see on the library pages."""
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -142,8 +143,6 @@ class ResourceSearch(NetworkAPIView):
 def _published(viewer, pk) -> Resource:
     resource = resource_get(viewer, pk)
     if resource.state != Resource.State.PUBLISHED:  # proposals are reviewed on the pages, not here
-        from django.http import Http404
-
         raise Http404
     return resource
 

@@ -18,6 +18,7 @@ from .search import FoldedHeadline, FrenchQuery, Matches, Rank, TitleMatches, hi
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200
+MAX_PAGE = 100_000  # a page past the last is shown as the last; beyond this the OFFSET would overflow
 
 
 @dataclass
@@ -131,14 +132,15 @@ def library_search(*, viewer: Viewer, query: str = "", filters: dict | None = No
     number of matches and the page size: one pass for the facets, the total and the page's ids,
     then the page's rows with their highlighted excerpts."""
     filters = filters or {}
-    query = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    query = " ".join((query or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]  # NUL: not for PostgreSQL
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     qs = resources_published(viewer).filter(**filters)
     tsquery = FrenchQuery(Value(query)) if query else None
     if tsquery is not None:
         qs = qs.filter(Matches(F("search"), tsquery)).annotate(title_hit=TitleMatches(F("search"), tsquery),
                                                               rank=Rank(F("search"), tsquery))
-    total, counts, page, window = _scan(qs, ranked=tsquery is not None, page=max(1, int(page)), page_size=page_size)
+    total, counts, page, window = _scan(qs, ranked=tsquery is not None, page=max(1, min(int(page), MAX_PAGE)),
+                                     page_size=page_size)
     facets = _facet_values(counts, filters)
     rows = Resource.objects.filter(pk__in=window)
     if tsquery is not None:

@@ -63,6 +63,13 @@ def _int(item: dict, name: str, where: str, *, default: int, low: int, high: int
     return value
 
 
+def _key(item: dict, where: str) -> str:
+    key = _text(item, "key", where, max_length=80)
+    if not KEY_RE.match(key):
+        raise _bad(f"{where} : code « {key} » (minuscules, chiffres et tirets).")
+    return key
+
+
 def _list(payload: dict, name: str) -> list[dict]:
     items = payload.get(name, [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -95,9 +102,7 @@ def payload_validate(payload) -> dict:
     workshops = []
     for i, item in enumerate(_list(payload, "workshops"), start=1):
         where = f"atelier {i}"
-        key = _text(item, "key", where, max_length=80)
-        if not KEY_RE.match(key):
-            raise _bad(f"{where} : code « {key} » (minuscules, chiffres et tirets).")
+        key = _key(item, where)
         theme = _text(item, "theme", where, max_length=16)
         if theme not in Workshop.Theme.values:
             raise _bad(f"{where} : thème inconnu « {theme} » ({', '.join(Workshop.Theme.values)}).")
@@ -110,9 +115,7 @@ def payload_validate(payload) -> dict:
     documents = []
     for i, item in enumerate(_list(payload, "documents"), start=1):
         where = f"document {i}"
-        key = _text(item, "key", where, max_length=80)
-        if not KEY_RE.match(key):
-            raise _bad(f"{where} : code « {key} » (minuscules, chiffres et tirets).")
+        key = _key(item, where)
         kind = _text(item, "kind", where, max_length=16, required=False) or "other"
         if kind not in DocumentModel.Kind.values:
             raise _bad(f"{where} : type inconnu « {kind} ».")
@@ -221,25 +224,16 @@ def _install_items(resource: Resource, payload: dict, report: InstallReport, act
                                      created=not exists, installed_by_id=user_id)
         offered.add((kind, key))
 
-    def existing(model, field_name, values):
-        return set(model.objects.filter(**{f"{field_name}__in": values}).values_list(field_name, flat=True))
-
-    rows = payload.get("workshops", [])
-    have = existing(WorkshopModel, "key", [r["key"] for r in rows])
-    for row in rows:
-        offer("workshop", row["key"], row["key"] in have, lambda row=row: WorkshopModel.objects.create(**row))
-    rows = payload.get("documents", [])
-    have = existing(DocumentModel, "key", [r["key"] for r in rows])
-    for row in rows:
-        offer("document", row["key"], row["key"] in have, lambda row=row: DocumentModel.objects.create(**row))
-    rows = payload.get("accounts", [])
-    have = existing(AccountLabel, "number", [r["number"] for r in rows])
-    for row in rows:
-        offer("account", row["number"], row["number"] in have, lambda row=row: AccountLabel.objects.create(**row))
-    rows = payload.get("journals", [])
-    have = existing(JournalLabel, "code", [r["code"] for r in rows])
-    for row in rows:
-        offer("journal", row["code"], row["code"] in have, lambda row=row: JournalLabel.objects.create(**row))
+    for section, kind, model, key_field in (("workshops", "workshop", WorkshopModel, "key"),
+                                            ("documents", "document", DocumentModel, "key"),
+                                            ("accounts", "account", AccountLabel, "number"),
+                                            ("journals", "journal", JournalLabel, "code")):
+        rows = payload.get(section, [])
+        have = set(model.objects.filter(**{f"{key_field}__in": [r[key_field] for r in rows]})
+                   .values_list(key_field, flat=True))
+        for row in rows:
+            offer(kind, row[key_field], row[key_field] in have,
+                  lambda model=model, row=row: model.objects.create(**row))
     if "contribution_rate" in payload:
         rate = payload["contribution_rate"]
         today = timezone.localdate()

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from essaim.cooperatives.models import Cooperative
@@ -24,8 +25,8 @@ from .models import Kind, Resource, ResourceVersion
 from .templates import templates_install
 
 NETWORK_AUTHOR = "reseau"
-FACET_TITLES = {"kind": _("Type"), "theme": _("Thème"), "sector": _("Secteur"), "audience": _("Public"),
-                "language": _("Langue")}
+FACET_TITLES = {"kind": gettext_lazy("Type"), "theme": gettext_lazy("Thème"), "sector": gettext_lazy("Secteur"),
+                "audience": gettext_lazy("Public"), "language": gettext_lazy("Langue")}  # lazy: per request
 
 
 def _page_number(raw) -> int:

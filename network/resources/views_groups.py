@@ -16,7 +16,7 @@ from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
 
 from . import services
-from .access import group_can_manage, group_get, meeting_get, resources_published, viewer_for
+from .access import group_can_manage, group_get, groups_visible, meeting_get, resources_published, viewer_for
 from .forms import GroupForm, MeetingForm
 from .models import GroupMeeting, WorkingGroup
 
@@ -26,8 +26,6 @@ def group_list(request):
     viewer = viewer_for(request.user)
     if not viewer.is_member:
         raise Http404
-    from .access import groups_visible
-
     groups = groups_visible(viewer).select_related("coordinator").order_by("name")
     return render(request, "resources/group_list.html", {"groups": groups, "is_staff": viewer.is_network_staff})
 
@@ -100,10 +98,11 @@ def group_members(request, pk: int):
     group = group_get(viewer, pk)
     if not viewer.is_network_staff:
         raise PermissionDenied
-    emails = [e.strip() for e in request.POST.get("member_emails", "").replace(",", "\n").splitlines() if e.strip()]
-    users = list(User.objects.filter(email__in=[e.lower() for e in emails], is_active=True).values_list("pk", flat=True))
+    emails = {e.strip().lower() for e in request.POST.get("member_emails", "").replace(",", "\n").splitlines()
+              if e.strip()}  # stored lower-cased (the accounts manager)
+    users = list(User.objects.filter(email__in=sorted(emails), is_active=True).values_list("pk", flat=True))
     try:
-        if len(users) != len(set(emails)):
+        if len(users) != len(emails):
             raise AppError("group_member_unknown", "Une des adresses ne correspond à aucun compte actif.",
                            field="member_users")
         services.group_set_members(group=group, cooperatives=request.POST.getlist("member_cooperatives"),
@@ -120,7 +119,11 @@ def group_members(request, pk: int):
 def group_share(request, pk: int):
     group = _managed(request, pk)
     viewer = viewer_for(request.user)
-    resource = resources_published(viewer).filter(pk=request.POST.get("resource") or 0).first()
+    try:
+        resource_id = int(request.POST.get("resource", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    resource = resources_published(viewer).filter(pk=resource_id).first()
     if resource is None:
         raise Http404
     services.group_share_resource(group=group, resource=resource, acting_user=request.user)

@@ -157,3 +157,21 @@ def test_one_click_install_for_a_director_only(world, template):
     assert counsellor.post(f"/ressources/{template.pk}/installer/", {"cooperative": world.cae_b.pk}).status_code == 404
     with tenant_context(world.cae_b):
         assert InstalledItem.objects.count() == 0
+
+
+def test_a_template_named_for_another_cae_cannot_be_installed(world):
+    """CAE B's director may not even see a template named for CAE A: 404, nothing installed."""
+    named = make_resource(world, title="Kit réservé", kind="template", theme="setup", visibility="named",
+                          named=[world.cae_a], payload={"journals": [{"code": "OD", "label": "Opérations diverses"}]})
+    director_b = client_for(None, world.user("director_b"))
+    assert director_b.get(f"/ressources/{named.pk}/").status_code == 404
+    assert director_b.post(f"/ressources/{named.pk}/installer/", {"cooperative": world.cae_b.pk}).status_code == 404
+    with tenant_context(world.cae_b):
+        assert InstalledItem.objects.count() == 0 and JournalLabel.objects.count() == 0
+    response = client_for(None, world.user("director_a")).post(f"/ressources/{named.pk}/installer/",
+                                                               {"cooperative": world.cae_a.pk})
+    assert response.status_code == 302
+    with tenant_context(world.cae_a):
+        assert list(JournalLabel.objects.values_list("code", flat=True)) == ["OD"]
+    with tenant_context(world.cae_b):
+        assert JournalLabel.objects.count() == 0

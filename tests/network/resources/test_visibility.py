@@ -156,3 +156,25 @@ def test_unpublished_new_version_is_not_served_to_readers(world, library):
     assert not b"".join(current.streaming_content).endswith(b"%pending")
     own = client_for(None, world.user("director_a")).get(f"/ressources/{author_version.pk}/versions/2/telecharger/")
     assert own.status_code == 200
+
+
+def test_a_named_resource_is_seen_by_its_author_cae_and_the_named_ones_only(world):
+    """Authored by CAE B for CAE A: both reach page and files (pages and API), counted for the
+    CAE that grants access; anyone else gets 404 and nothing is counted for them."""
+    resource = make_resource(world, title="Convention inter-CAE", visibility="named", author=world.cae_b,
+                             named=[world.cae_a])
+    urls = (f"/ressources/{resource.pk}/", f"/ressources/{resource.pk}/telecharger/",
+            f"/ressources/{resource.pk}/versions/1/telecharger/", f"/api/v1/network/resources/{resource.pk}",
+            f"/api/v1/network/resources/{resource.pk}/download",
+            f"/api/v1/network/resources/{resource.pk}/versions/1/download")
+    for role in ("entrepreneur_a", "entrepreneur_b"):
+        client = client_for(None, world.user(role))
+        for url in urls:
+            assert client.get(url).status_code == 200, (role, url)
+    for client in (client_for(None), client_for(None, world.user("nobody"))):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 404, url
+            assert resource.title.encode() not in response.content
+    counted = dict(DownloadCount.objects.filter(resource=resource).values_list("cooperative_id", "count"))
+    assert counted == {world.cae_a.pk: 4, world.cae_b.pk: 4}
