@@ -9,8 +9,8 @@ beat runs) and reported outside the timings. One more launch with an empty pool 
 fallback (migrations replayed synchronously).
 
 Each project has two founders, a head office and two other sites, and the network has one
-« install at launch » template (a workshop catalogue, document models, accounts and journals)
-when network/resources provides templates.
+« install at launch » template (a workshop catalogue, accounts, a journal and a contribution
+rate).
 
     python bench/bench_launch.py [--runs 5] [--keep]
 """
@@ -36,10 +36,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def _template() -> bool:
-    try:
-        from network.resources.models import Resource
-    except ImportError:
-        return False
+    from network.resources.models import Resource
+
     Resource.objects.create(
         title="Modèles de lancement du réseau", kind="template", theme="setup", audience="staff",
         summary="Ce que reçoit une CAE qui ouvre.", state="published", visibility="public", install_at_launch=True,

@@ -5,14 +5,13 @@ exist on the public domain."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from api.network.base import NetworkAPIView
+from api.views import IdCursorPagination
 from network.onboarding import selectors
 from network.onboarding.models import SetupProject
 
@@ -27,27 +26,18 @@ class IsNetworkStaff(BasePermission):
         return bool(user and user.is_authenticated and user.is_network_staff)
 
 
-class NetworkAPIView(generics.GenericAPIView):
-    """Base of the public domain's API views: never on a CAE's domain, network staff only."""
+class StaffAPIView(NetworkAPIView):
+    """The network's domain only (NetworkAPIView: 404 on a CAE's domain), network staff only."""
 
-    authentication_classes = [SessionAuthentication]
     permission_classes = [IsNetworkStaff]
 
-    def initial(self, request, *args, **kwargs):
-        if getattr(request._request, "cooperative", None) is not None:
-            raise Http404
-        super().initial(request, *args, **kwargs)
 
-
-class ProjectPagination(CursorPagination):
-    ordering = "id"
-    page_size = 50
+class ProjectPagination(IdCursorPagination):
     max_page_size = 200
-    page_size_query_param = "page_size"
 
 
 @extend_schema_view(get=extend_schema(summary="Projets de création de CAE (équipe du réseau)", tags=["essaimage"]))
-class SetupProjectList(NetworkAPIView, generics.ListAPIView):
+class SetupProjectList(StaffAPIView, generics.ListAPIView):
     serializer_class = ProjectRowSerializer
     pagination_class = ProjectPagination
 
@@ -64,7 +54,7 @@ class SetupProjectList(NetworkAPIView, generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="Un projet : étapes, tâches, avancement, partenaires",
                                       tags=["essaimage"]))
-class SetupProjectDetail(NetworkAPIView, generics.RetrieveAPIView):
+class SetupProjectDetail(StaffAPIView, generics.RetrieveAPIView):
     serializer_class = ProjectDetailSerializer
     queryset = SetupProject.objects.none()
 

@@ -22,15 +22,11 @@ Definitions (docs/onboarding.md, "Le plan d'affaires"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 
-CENT = Decimal("0.01")
+from essaim.core.money import cents as _cents
+
 HUNDRED = Decimal("100")
-YEARS = 3
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,9 @@ class InjectedFailure(RuntimeError):
     """Raised by `project_launch(fail_at=...)`: tests only."""
 
 
-def launch_blockers(project: SetupProject) -> list[str]:
-    missing = legal_stage_blockers(project)
+def launch_blockers(project: SetupProject, *, legal: list[str] | None = None) -> list[str]:
+    """What keeps the project from being launched; `legal`: its legal-stage blockers if already known."""
+    missing = list(legal_stage_blockers(project) if legal is None else legal)
     if not project.slug:
         missing.append("Sous-domaine prévu à renseigner (montage juridique).")
     if not (project.address and project.postal_code and project.city):
@@ -92,13 +93,8 @@ def _step_provision(project: SetupProject, state: dict, acting_user) -> None:
 
 
 def _step_templates(project: SetupProject, state: dict, acting_user) -> None:
-    try:
-        from network.resources.templates import templates_install
-    except ImportError:
-        # TODO(res): network/resources ships templates_install; until it is installed the launch
-        # creates the CAE without the network's templates (reported on the project page).
-        state["templates"] = None
-        return
+    from network.resources.templates import templates_install
+
     state["templates"] = templates_install(cooperative=state["cooperative"], acting_user=acting_user)
     connection.set_schema_to_public()
 

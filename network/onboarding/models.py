@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.cooperatives.models import Cooperative, slug_validator, validate_slug_not_reserved
 from essaim.cooperatives.regions import REGIONS
-from essaim.core.validators import validate_bic, validate_iban, validate_siren, validate_siret
+from essaim.core.validators import (
+    postal_code_validator,
+    validate_bic,
+    validate_iban,
+    validate_siren,
+    validate_siret,
+)
 
 from .stages import StageKey
 
@@ -24,7 +30,6 @@ departments_validator = RegexValidator(
     _("Départements : codes séparés par des virgules, par ex. « 08, 51 »."),
     code="invalid_departments",
 )
-postal_code_validator = RegexValidator(r"^\d{5}$", _("Code postal à 5 chiffres."), code="invalid_postal_code")
 MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00"),
          "validators": [MinValueValidator(Decimal("0"))]}
 

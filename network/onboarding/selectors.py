@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .forecast import PlanInputs, YearFigures, YearInputs, compute
-from .models import BusinessPlan, Partner, PlanSubsidy, ProjectMember, SetupProject, Task
+from .models import BusinessPlan, Partner, ProjectMember, SetupProject, Task
 from .stages import STAGE_ORDER, StageKey
 
 STAFF = "staff"
@@ -164,9 +164,8 @@ def partner_totals(project: SetupProject) -> dict[str, Decimal]:
     return {k: v or Decimal("0.00") for k, v in sums.items()}
 
 
-def project_members(project: SetupProject, role: str | None = None):
-    members = project.members.select_related("user").order_by("role", "user__last_name", "user__email")
-    return members.filter(role=role) if role else members
+def project_members(project: SetupProject):
+    return project.members.select_related("user").order_by("role", "user__last_name", "user__email")
 
 
 # -- business plan ------------------------------------------------------------------------------
@@ -223,7 +222,3 @@ def task_for(*, project: SetupProject, task_id) -> Task:
         return project.tasks.get(pk=int(task_id))
     except (Task.DoesNotExist, TypeError, ValueError) as exc:
         raise Http404 from exc
-
-
-def subsidy_rows(plan: BusinessPlan):
-    return PlanSubsidy.objects.filter(plan=plan)

@@ -4,7 +4,7 @@ changes nothing) and reports a broken rule as an AppError with a French message.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,12 +21,13 @@ from django.utils.http import urlsafe_base64_encode
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.regions import REGION_NAMES
 from essaim.core.errors import AppError
+from essaim.core.money import CENT, cents
+from essaim.core.validators import postal_code_validator
 
 from .models import BusinessPlan, Partner, PlanBand, PlanSubsidy, PlanYear, ProjectMember, SetupProject, Task
 from .selectors import STAFF
 from .stages import DEFAULT_TASKS, STAGE_ORDER, StageKey
 
-CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
 MAX_BANDS = 4
 SITE_KINDS = {"antenne": "branch", "permanence": "outreach"}
@@ -50,7 +51,7 @@ def parse_money(value, *, field: str, label: str, allow_negative: bool = False) 
         raise AppError("amount_negative", f"{label} : le montant ne peut pas être négatif.", field=field)
     if abs(amount) > MAX_MONEY:
         raise AppError("amount_too_large", f"{label} : montant trop élevé.", field=field)
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(amount)
 
 
 def parse_rate(value, *, field: str, label: str) -> Decimal:
@@ -212,17 +213,25 @@ _DATES = {"statutes_adopted_on": "Date d'adoption des statuts", "registered_on":
 
 def parse_other_sites(text: str) -> list[tuple[str, str, str]]:
     """ "Charleville-Mézières ; 08000 ; antenne" per line → (city, postal code, kind)."""
-    sites = []
+    sites, seen = [], set()
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split(";")]
-        if len(parts) != 3 or not parts[0] or len(parts[1]) != 5 or not parts[1].isdigit() \
-                or parts[2].lower() not in SITE_KINDS:
+        try:
+            if len(parts) != 3 or not parts[0] or parts[2].lower() not in SITE_KINDS:
+                raise ValidationError("format")
+            postal_code_validator(parts[1])
+        except ValidationError as exc:
             raise AppError("other_sites_invalid",
                            f"Autres lieux, ligne {number} : écrivez « ville ; code postal ; antenne » "
-                           "(ou « permanence »).", field="other_sites")
-        sites.append((parts[0][:100], parts[1], SITE_KINDS[parts[2].lower()]))
+                           "(ou « permanence »).", field="other_sites") from exc
+        city = parts[0][:100]
+        if city.casefold() in seen:  # a CAE's sites have distinct names
+            raise AppError("other_sites_duplicate", f"Autres lieux, ligne {number} : « {city} » figure déjà.",
+                           field="other_sites")
+        seen.add(city.casefold())
+        sites.append((city, parts[1], SITE_KINDS[parts[2].lower()]))
     return sites
 
 

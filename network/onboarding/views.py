@@ -77,7 +77,12 @@ def project_create(request):
     post = request.POST
     mentor = None
     if post.get("mentor"):
-        mentor = Cooperative.objects.filter(pk=post.get("mentor") if post.get("mentor").isdigit() else 0).first()
+        mentor_id = post["mentor"].strip()
+        mentor = Cooperative.objects.filter(pk=int(mentor_id)).first() if mentor_id.isascii() and \
+            mentor_id.isdecimal() else None
+        if mentor is None:
+            messages.error(request, "CAE marraine inconnue.")
+            return redirect("onboarding:pipeline")
     try:
         project = services.setup_project_create(
             name=post.get("name", ""), region=post.get("region", ""), departments=post.get("departments", ""),
@@ -113,7 +118,8 @@ def _project_context(request, project, role):
     progress = [s for s, _ in context["stages"]]
     context["current_stage"] = selectors.current_stage(progress)
     context["legal_blockers"] = services.legal_stage_blockers(project)
-    context["launch_blockers"] = launch_blockers(project) if project.cooperative_id is None else []
+    context["launch_blockers"] = (launch_blockers(project, legal=context["legal_blockers"])
+                                  if project.cooperative_id is None else [])
     if project.cooperative_id is not None:
         from .figures import first_figures
 
@@ -240,6 +246,7 @@ def business_plan(request, pk):
 def _plan_form(plan, project, post) -> dict:
     """The plan's inputs as (name, value) pairs for the form: the posted values after an error."""
     stored: dict[str, str] = {}
+    grid = selectors.plan_subsidy_grid(plan, project)
     if plan is not None:
         stored |= {"first_year": str(plan.first_year), "opening_cash": f"{plan.opening_cash:.2f}",
                    "rate_mode": plan.rate_mode, "flat_rate": f"{plan.flat_rate:.2f}"}
@@ -250,7 +257,7 @@ def _plan_form(plan, project, post) -> dict:
                        f"y{year.index}_average_revenue": f"{year.average_revenue:.2f}",
                        f"y{year.index}_staff_costs": f"{year.staff_costs:.2f}",
                        f"y{year.index}_other_costs": f"{year.other_costs:.2f}"}
-        for row in selectors.plan_subsidy_grid(plan, project):
+        for row in grid:
             for i, amount in enumerate(row["amounts"], start=1):
                 if amount is not None:
                     stored[f"subsidy_{row['key']}_y{i}"] = f"{amount:.2f}"
@@ -267,7 +274,7 @@ def _plan_form(plan, project, post) -> dict:
                         for name, label in services.YEAR_FIELDS.items()],
         "subsidy_inputs": [(row["label"], [(f"subsidy_{row['key']}_y{i}", value(f"subsidy_{row['key']}_y{i}"))
                                            for i in (1, 2, 3)])
-                           for row in selectors.plan_subsidy_grid(plan, project)],
+                           for row in grid],
     }
 
 

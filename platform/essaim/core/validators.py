@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from stdnum import bic as std_bic
 from stdnum import iban as std_iban
 from stdnum.eu import vat as std_vat
@@ -45,3 +46,7 @@ def validate_bic(value: str) -> str:
 
 def validate_vat(value: str) -> str:
     return _check(std_vat, value, "Numéro de TVA intracommunautaire", "invalid_vat")
+
+
+# A French postal code (metropolitan and overseas): five digits.
+postal_code_validator = RegexValidator(r"^\d{5}$", "Code postal à 5 chiffres.", code="invalid_postal_code")

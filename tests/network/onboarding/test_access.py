@@ -115,3 +115,53 @@ def test_mentor_comments_a_founder_does_not(two_projects, world):
     task.refresh_from_db()
     assert task.mentor_comment == "Voir le guide"
     assert "Voir le guide" in founder.get(f"/essaimage/{a.pk}/").content.decode()
+
+
+def test_another_projects_rows_through_ones_own_project(two_projects, world):
+    """A founder of A names B's task, partner, founder or partner's subsidy in A's own URLs and
+    forms: 404 or a refusal, and B is untouched."""
+    from network.onboarding.models import Partner
+    from network.onboarding.services import partner_save
+
+    a, b = two_projects
+    founder_a, founder_b = a.members.get().user, b.members.get().user
+    b_partner = partner_save(project=b, acting_user=world.user("network_staff"),
+                             data={"kind": "cress", "name": "CRESS Centre", "amount_requested": "100"})
+    b_task = b.tasks.first()
+    client = client_for(None, founder_a)
+    assert client.post(f"/essaimage/{a.pk}/taches/{b_task.pk}/", {"status": "done"}).status_code == 404
+    assert client.post(f"/essaimage/{a.pk}/partenaires/{b_partner.pk}/",
+                       {"kind": "cress", "name": "Pris", "amount_requested": "1"}).status_code == 404
+    response = client.post(f"/essaimage/{a.pk}/plan/", {"first_year": "2027", "rate_mode": "flat", "flat_rate": "10",
+                                                         f"subsidy_p{b_partner.pk}_y1": "5000"})
+    assert response.status_code == 400 and "Subvention : partenaire inconnu." in response.content.decode()
+    a_task = a.tasks.first()
+    response = client.post(f"/essaimage/{a.pk}/taches/{a_task.pk}/", {"owner": founder_b.pk}, follow=True)
+    assert "Le responsable doit être membre du projet" in response.content.decode()
+    b_task.refresh_from_db()
+    a_task.refresh_from_db()
+    assert b_task.status == "todo" and a_task.owner_id is None
+    assert Partner.objects.get(pk=b_partner.pk).name == "CRESS Centre"
+    assert not a.business_plan.subsidies.exists()
+
+
+def test_project_page_queries_do_not_grow_with_its_rows(two_projects, world, django_assert_max_num_queries):
+    from network.onboarding.services import business_plan_save, partner_save, task_create
+
+    a, _ = two_projects
+    staff = world.user("network_staff")
+    for i in range(10):
+        partner_save(project=a, acting_user=staff, data={"kind": "cress", "name": f"Partenaire {i}"})
+        ProjectMember.objects.create(project=a, user=UserFactory(), role=ProjectMember.Role.FOUNDER)
+        task_create(project=a, stage="legal", title=f"Tâche {i}", owner=staff.pk, acting_user=staff)
+    business_plan_save(project=a, acting_user=staff, data={
+        "rate_mode": "tiered", "band_1_from": "0", "band_1_rate": "10", "band_2_from": "35000", "band_2_rate": "8",
+        **{f"subsidy_p{p.pk}_y1": "100" for p in a.partners.all()}})
+    client = client_for(None, staff)
+    # Counts include the SET search_path django-tenants issues before each query.
+    with django_assert_max_num_queries(26):
+        assert client.get(f"/essaimage/{a.pk}/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/essaimage/{a.pk}/plan/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/api/v1/setup-projects/{a.pk}").status_code == 200

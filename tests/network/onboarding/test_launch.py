@@ -151,3 +151,68 @@ def test_a_slug_already_taken_is_refused_cleanly(world, db):
         project_launch(project=project, acting_user=world.user("network_staff"))
     assert raised.value.field == "slug"
     assert _schemas() == before
+
+
+@pytest.fixture(scope="module")
+def committed_ready_project(world, django_db_blocker):
+    """Committed (other threads only see committed rows): a project ready to launch, one spare in
+    the pool. What the launch made is removed afterwards, schema included (the founder's
+    account stays: deleting a user reaches tenant tables that do not exist in public)."""
+    with django_db_blocker.unblock():
+        spares_before = set(SpareSchema.objects.values_list("name", flat=True))
+        project = make_project(world, name="CAE Lancement parallèle", founders=("fondatrice@parallele.fr",))
+        make_ready(project, world, seed=88888881, slug="parallele")
+        provisioning.pool_refill(size=1)
+    yield project
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        cooperatives = list(Cooperative.objects.filter(slug="parallele"))
+        SetupProject.objects.filter(pk=project.pk).delete()
+        for cooperative in cooperatives:
+            Membership.objects.filter(cooperative=cooperative).delete()
+            Domain.objects.filter(tenant=cooperative).delete()
+            cooperative.delete()
+            provisioning.schema_drop(cooperative.schema_name)
+        for spare in SpareSchema.objects.exclude(name__in=spares_before):
+            provisioning.schema_drop(spare.name)
+            spare.delete()
+
+
+def test_two_simultaneous_launches_give_one_cae(committed_ready_project, world, django_db_blocker, db):
+    """Two staff members press « Lancer la CAE » at the same moment: real parallel transactions,
+    each on its own connection. The project row's lock serialises them: one CAE, one director
+    membership, one e-mail, and both calls answer with the same CAE."""
+    import threading
+
+    from django.db import connections
+
+    staff, project_id = world.user("network_staff"), committed_ready_project.pk
+    barrier, outcomes = threading.Barrier(2), []
+    mail.outbox = []
+
+    def launch():
+        with django_db_blocker.unblock():
+            try:
+                project = SetupProject.objects.get(pk=project_id)
+                barrier.wait()
+                outcomes.append(project_launch(project=project, acting_user=staff).pk)
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                outcomes.append(repr(exc))
+            finally:
+                connections.close_all()
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(outcomes) == 2 and outcomes[0] == outcomes[1] and isinstance(outcomes[0], int), outcomes
+    cooperatives = list(Cooperative.objects.filter(slug="parallele"))
+    assert [c.pk for c in cooperatives] == [outcomes[0]]
+    assert SetupProject.objects.get(pk=project_id).cooperative_id == outcomes[0]
+    founder = committed_ready_project.members.get().user
+    assert Membership.objects.filter(user=founder).count() == 1
+    assert Domain.objects.filter(tenant=cooperatives[0]).count() == 1
+    assert [m.to for m in mail.outbox] == [[founder.email]]
+    assert connection.schema_name == "public"
