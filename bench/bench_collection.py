@@ -10,6 +10,10 @@ contracts, invoices, workshops, 100 people each); every other CAE gets a copy of
 rows, by SQL, into its own schema (its own registry row, region and kind).
 
     python bench/bench_collection.py [--caes 1000] [--people 100] [--templates 12] [--batch 40] [--keep] [--reuse]
+                                     [--database NAME] [--no-write]
+
+A small trial run beside others: `--caes 20 --database essaim_bench_collection_me --no-write` (its
+own database, and bench/results/collection.json left as the full run wrote it).
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=40, help="Schemas per UNION ALL statement of the bound.")
     parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Reuse the network a --keep run (or a crash) left.")
+    parser.add_argument("--database", default=DATABASE, help="The bench database (dropped and created).")
+    parser.add_argument("--no-write", action="store_true", help="Print the results, do not write the JSON.")
     return parser.parse_args()
 
 
-def setup(reuse: bool = False) -> None:
-    benchlib.BENCH_DATABASE = DATABASE
+def setup(reuse: bool = False, database: str = DATABASE) -> None:
+    benchlib.BENCH_DATABASE = database
     url = benchlib.database_url()
     if not reuse:
         benchlib.recreate_bench_database(url)
@@ -46,11 +52,11 @@ def setup(reuse: bool = False) -> None:
     from django.conf import settings
 
     django.setup()
-    settings.DATABASES["default"]["NAME"] = DATABASE  # before the first connection
+    settings.DATABASES["default"]["NAME"] = database  # before the first connection
     from django.core.management import call_command
     from django.db import connection
 
-    assert connection.settings_dict["NAME"] == DATABASE
+    assert connection.settings_dict["NAME"] == database
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
 
 
@@ -232,7 +238,7 @@ def sql_bound(coops, batch: int) -> tuple[float, int]:
 def main() -> int:
     args = parse_args()
     total_started = time.perf_counter()
-    setup(args.reuse)
+    setup(args.reuse, args.database)
     from django.db import connection
 
     from network.stats.collection import collection_run
@@ -316,8 +322,12 @@ def main() -> int:
         "peak_memory_mb": benchlib.peak_memory_mb(),
         "total_s": round(time.perf_counter() - total_started, 1),
     }
-    path = benchlib.write_result("collection", payload)
-    print(f"→ {path}", flush=True)
+    if args.no_write:
+        import json
+
+        print(json.dumps(payload, indent=2, default=str), flush=True)
+    else:
+        print(f"→ {benchlib.write_result('collection', payload)}", flush=True)
     if not args.keep:
         connection.close()
         benchlib.drop_bench_database(benchlib.database_url())

@@ -4,6 +4,7 @@ years and quarters."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from essaim.cooperatives.regions import REGION_NAMES
@@ -88,12 +89,13 @@ def period_bounds(code: str) -> tuple[date, date]:
     return date(y, 1, 1), date(y, 12, 31)
 
 
+_PERIOD = re.compile(r"[0-9]{4}(-Q[1-4])?")
+
+
 def is_period(code: str) -> bool:
-    try:
-        start, _ = period_bounds(code)
-    except ValueError:
-        return False
-    return 2000 <= start.year <= 2100
+    """"2026" or "2026-Q3", nothing else: int() would also take "+2026", "2_026" or "２０２６",
+    which would then be stored as a release's period."""
+    return _PERIOD.fullmatch(code) is not None and 2000 <= int(code[:4]) <= 2100
 
 
 def collection_periods(year: int, *, today: date) -> list[str]:

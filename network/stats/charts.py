@@ -8,14 +8,14 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from network.stats.catalog import OVERSEAS, REGION_LABELS
+
 # A tile cartogram of the 13 metropolitan regions (column, row) and the overseas regions.
-TILES = {
-    "32": (2, 0, "Hauts-de-France"), "28": (1, 1, "Normandie"), "11": (2, 1, "Île-de-France"),
-    "44": (3, 1, "Grand Est"), "53": (0, 2, "Bretagne"), "52": (1, 2, "Pays de la Loire"),
-    "24": (2, 2, "Centre-Val de Loire"), "27": (3, 2, "Bourgogne-Franche-Comté"),
-    "75": (1, 3, "Nouvelle-Aquitaine"), "84": (2, 3, "Auvergne-Rhône-Alpes"), "76": (1, 4, "Occitanie"),
-    "93": (2, 4, "Provence-Alpes-Côte d'Azur"), "94": (3, 4, "Corse"), "OM": (0, 4, "Outre-mer"),
+_TILE_POSITIONS = {
+    "32": (2, 0), "28": (1, 1), "11": (2, 1), "44": (3, 1), "53": (0, 2), "52": (1, 2), "24": (2, 2),
+    "27": (3, 2), "75": (1, 3), "84": (2, 3), "76": (1, 4), "93": (2, 4), "94": (3, 4), OVERSEAS: (0, 4),
 }
+TILES = {code: (col, row, REGION_LABELS[code]) for code, (col, row) in _TILE_POSITIONS.items()}
 # What fits on a tile (the full name is the tile's tooltip and in the table beside the map).
 TILE_LABELS = {"52": "Pays de Loire", "24": "Centre-VdL", "27": "Bourgogne-FC", "75": "N.-Aquitaine",
                "84": "Auvergne-RA", "93": "PACA", "32": "Hauts-de-Fr."}

@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.cooperatives.models import Cooperative
-from network.stats.catalog import collection_periods, period_bounds
+from essaim.core.errors import AppError
+from network.stats.catalog import collection_periods, is_period, period_bounds
 from network.stats.models import CaeContribution
 from tenants.activity import stats as activity_stats
 from tenants.people import stats as people_stats
@@ -65,6 +66,15 @@ def content_hash(rows: list) -> str:
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
+def collection_year(value, *, today: date) -> int:
+    """A year that can be collected: 2000 to this year. A later year has no figures yet (its
+    contribution would hold today's sites only), an earlier one is no year of Essaim's."""
+    text = str(value).strip()
+    if not is_period(text) or "-Q" in text or int(text) > today.year:
+        raise AppError("invalid_year", f"Année de collecte invalide : de 2000 à {today.year}.", field="year")
+    return int(text)
+
+
 def periods_of(year: int, today: date) -> list[people_stats.Period]:
     out = []
     for code in collection_periods(year, today=today):
@@ -79,7 +89,7 @@ def collection_run(*, cooperative: Cooperative, year: int | None = None, today: 
     (entered here if needed). `after_source(n)` is called after each source row is written, inside
     the transaction (tests use it to kill the run half-way)."""
     today = today or timezone.localdate()
-    year = year or today.year
+    year = collection_year(today.year if year is None else year, today=today)
     periods = periods_of(year, today)
     previous = connection.tenant
     entered = getattr(previous, "schema_name", "public") != cooperative.schema_name

@@ -160,16 +160,6 @@ def available_periods() -> set[str]:
     return set(CaeContribution.consolidation_rows.values_list("period", flat=True).distinct())
 
 
-def sources_digest(periods: list[str]) -> str:
-    """A hash of every contribution a release of these periods is built from: publishing checks it
-    has not changed since the draft."""
-    digest = hashlib.sha256()
-    for coop, period, source, ch in CaeContribution.consolidation_rows.filter(period__in=periods).order_by(
-            "cooperative_id", "period", "source").values_list("cooperative_id", "period", "source", "content_hash"):
-        digest.update(f"{coop}/{period}/{source}/{ch};".encode())
-    return digest.hexdigest()
-
-
 def build(period: str) -> Built:
     """Every table of a release of `period`, from the stored contributions."""
     periods = time_periods(period, available_periods())

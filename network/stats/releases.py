@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from essaim.core.errors import AppError
 from network.stats.catalog import is_period
-from network.stats.consolidation import DIMENSION_LABELS, SPEC_BY_CODE, Built, build, sources_digest
+from network.stats.consolidation import DIMENSION_LABELS, SPEC_BY_CODE, Built, build
 from network.stats.disclosure import ProtectedTable, Protection, audit_tables, protect_tables
 from network.stats.models import Release, ReleaseCell, ReleaseStanding, ReleaseTable
 from network.stats.rules import DEFAULT_SETTINGS, DisclosureSettings, Labels
@@ -248,13 +248,13 @@ def release_publish(*, release: Release, acting_user=None) -> Release:
             raise AppError("release_audit_failed",
                            "L'audit de cette version a échoué : elle ne peut pas être publiée.")
         built = build(release.period)
-        if built.sources_hash != release.sources_hash or sources_digest(built.periods) != release.sources_hash:
+        if built.sources_hash != release.sources_hash:
             raise AppError("release_sources_changed", "Les contributions des CAE ont changé depuis la préparation "
                            "de cette version : préparez-en une nouvelle.")
-        stored = {}
-        for table in release.tables.exclude(code=KEY_FIGURES):
-            for c in table.cells.all():
-                stored[(table.code, tuple(sorted(c.coords.items())))] = c.suppressed
+        secret = (ReleaseCell.Status.PRIMARY, ReleaseCell.Status.SECONDARY)
+        stored = {(code, tuple(sorted(coords.items()))): status in secret
+                  for code, coords, status in ReleaseCell.objects.filter(table__release=release).exclude(
+                      table__code=KEY_FIGURES).values_list("table__code", "coords", "status")}
         suppressed: dict[str, set[tuple[str, ...]]] = {}
         for engine_table in built.tables:
             code, period = built.origin[engine_table.name]

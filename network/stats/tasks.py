@@ -12,9 +12,13 @@ def collect(year: int | None = None) -> dict:
     """Collect the current CAE (the task runs inside its schema) for `year` (default: this
     year) and its quarters. Safe to redeliver: acks late, one transaction, upsert by hash."""
     from django.db import connection
+    from django_tenants.utils import get_public_schema_name
 
     from network.stats.collection import collection_run
 
+    if connection.schema_name == get_public_schema_name():
+        # Queued without a CAE in its headers: there is no CAE to collect (and none to write for).
+        raise RuntimeError("network.stats.tasks.collect must be queued inside a CAE's schema")
     result = collection_run(cooperative=connection.tenant, year=year)
     return {"schema": result.cooperative, "written": result.written, "unchanged": result.unchanged}
 

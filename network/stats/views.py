@@ -43,11 +43,16 @@ def _value(lookup, *coords):
     return None if cell is None else cell.value
 
 
+# The tables the dashboard draws from: only their cells are read, not those of every table.
+DASHBOARD_TABLES = ("key_figures", "entrepreneurs_stage", "revenue_region_sector", "fte_sector", "workshops",
+                    "entrepreneurs_region_sector", "entrepreneurs_kind", "revenue_kind")
+
+
 def dashboard_context(release: Release) -> dict:
     tables = {t.code: t for t in release.tables.all()}
-    lookups = {code: selectors.cell_lookup(t) for code, t in tables.items()}
+    lookups = {code: selectors.cell_lookup(tables[code]) for code in DASHBOARD_TABLES}
     key_table = tables["key_figures"]
-    key = {c.coords["indicator"]: c for c in selectors.table_cells(key_table)}
+    key = {indicator: c for (indicator,), c in lookups["key_figures"].items()}
     labels = dict(tuple(c) for c in key_table.dimensions[0]["categories"])
     p = release.period
     time_dim = next(d for d in tables["entrepreneurs_stage"].dimensions if d["name"] in ("year", "quarter"))
@@ -93,10 +98,7 @@ def dashboard(request):
         release = selectors.access_release_by_id(user=request.user, release_id=release_id)
     else:
         release = selectors.latest_published()
-    context = {"releases": selectors.releases_visible(user=request.user)[:20]}
-    if release is not None:
-        context.update(dashboard_context(release))
-    return render(request, "stats/dashboard.html", context)
+    return render(request, "stats/dashboard.html", dashboard_context(release) if release is not None else {})
 
 
 @network_staff_required
@@ -108,12 +110,15 @@ def release_list(request):
 @network_staff_required
 @require_POST
 def collect_now(request):
+    from network.stats.collection import collection_year
     from network.stats.tasks import collect_all
 
+    today = timezone.localdate()
     try:
-        year = int(request.POST.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+        year = collection_year(request.POST.get("year") or today.year, today=today)
+    except AppError as exc:
+        messages.error(request, exc.message)
+        return redirect("stats:releases")
     queued = collect_all(year=year)
     messages.success(request, f"Collecte {year} demandée pour {queued} CAE : elle se fait en arrière-plan.")
     return redirect("stats:releases")

@@ -202,3 +202,78 @@ def test_a_cae_sees_itself_beside_the_network_and_no_other_cae(published, collec
     page = their_director.get("/statistiques/").content.decode()
     theirs_rank = ReleaseStanding.objects.get(release=published, cooperative=theirs, indicator="entrepreneurs")
     assert f"{theirs_rank.rank} / {theirs_rank.out_of}" in page
+
+
+def test_junk_release_ids_and_table_codes_are_404(published, draft, world):
+    staff = client_for(None, world.user("network_staff"))
+    huge = "9" * 25
+    for query in ("abc", huge, "-1", "1.5"):
+        assert staff.get("/statistiques/", {"version": query}).status_code == 404, query
+    for url in (f"/statistiques/versions/{huge}/", f"/statistiques/versions/{huge}/key_figures/",
+                f"/statistiques/versions/{huge}/key_figures.csv", f"/statistiques/versions/{published.pk}/nothing/",
+                f"/statistiques/versions/{published.pk}/nothing.csv",
+                f"/statistiques/versions/{published.pk}/nothing.xlsx", "/statistiques/versions/abc/"):
+        assert staff.get(url).status_code == 404, url
+    anonymous = client_for(None)
+    for url in (f"/api/v1/network/releases/{huge}/tables/key_figures", "/api/v1/network/releases/abc/tables/x",
+                f"/api/v1/network/releases/{published.pk}/tables/nothing",
+                f"/api/v1/network/releases/{draft.pk}/tables/key_figures"):
+        assert anonymous.get(url).status_code == 404, url
+    # A draft is the network staff's only: a CAE's director on the public domain gets nothing.
+    director = client_for(None, world.user("director_a"))
+    assert director.get("/statistiques/", {"version": draft.pk}).status_code == 403
+    assert director.get(f"/statistiques/versions/{draft.pk}/key_figures.csv").status_code == 403
+
+
+def test_junk_periods_and_years_are_refused_in_french(collected, world):
+    staff = client_for(None, world.user("network_staff"))
+    for period in ("2_026", "+2026", "2026-Q01", "２０２６", "2026-Q5", "2101", "1999", ""):
+        response = staff.post("/statistiques/versions/nouvelle/", {"period": period}, follow=True)
+        assert "Période invalide" in response.content.decode(), period
+    assert not Release.objects.exists()
+    for year in ("abc", "0", "-5", "99999", "1999", "2999"):
+        response = staff.post("/statistiques/collecte/", {"year": year}, follow=True)
+        assert "Année de collecte invalide" in response.content.decode(), year
+        assert "demandée" not in response.content.decode()
+
+
+def test_table_pages_and_downloads_read_a_fixed_number_of_queries(published, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = client_for(None, world.user("network_staff"))
+    counts = {}
+    for code in ("key_figures", "entrepreneurs_department", "entrepreneurs_region_sector"):
+        for suffix in ("/", ".csv", ".xlsx"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert staff.get(f"/statistiques/versions/{published.pk}/{code}{suffix}").status_code == 200
+            counts[(code, suffix)] = len(ctx.captured_queries)
+    # However many cells a table has: one query for them (no query per cell).
+    assert len(set(counts.values())) == 1, counts
+    with CaptureQueriesContext(connection) as ctx:
+        assert staff.get("/statistiques/").status_code == 200
+    selects = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "stats_releasecell"' in q for q in selects) == 8, selects  # the drawn tables only
+    assert len(selects) <= 12, selects
+
+
+def test_another_caes_director_gets_nothing_of_this_cae(published, collected):
+    from essaim.demo.logins import DEMO_PASSWORD
+    from tests.conftest import host_of
+
+    mine, theirs = collected[0], collected[1]
+    own = ReleaseStanding.objects.get(release=published, cooperative=mine, indicator="entrepreneurs")
+    from django.test import Client
+
+    intruder = Client(HTTP_HOST=host_of(mine))
+    intruder.post("/connexion/", {"username": f"direction@{theirs.slug}.demo", "password": DEMO_PASSWORD})
+    response = intruder.get("/statistiques/")
+    assert response.status_code in (302, 403)
+    assert f"{own.rank} / {own.out_of}" not in response.content.decode()
+    # Nor with the session of their own domain.
+    client = Client(HTTP_HOST=host_of(theirs))
+    assert client.post("/connexion/", {"username": f"direction@{theirs.slug}.demo",
+                                       "password": DEMO_PASSWORD}).status_code == 302
+    response = client.get("/statistiques/", HTTP_HOST=host_of(mine))
+    assert response.status_code in (302, 403)
+    assert "Votre CAE" not in response.content.decode()

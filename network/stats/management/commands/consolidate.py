@@ -4,7 +4,8 @@ from django.core.management import BaseCommand, CommandError
 from django.utils import timezone
 
 from essaim.cooperatives.models import Cooperative
-from network.stats.collection import collection_run
+from essaim.core.errors import AppError
+from network.stats.collection import collection_run, collection_year
 
 
 class Command(BaseCommand):
@@ -19,9 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, cooperative, period, today, **options):
         try:
             day = date.fromisoformat(today) if today else timezone.localdate()
-            year = int(period) if period else day.year
         except ValueError as exc:
-            raise CommandError("--period est une année (2026) et --today une date AAAA-MM-JJ.") from exc
+            raise CommandError("--today est une date AAAA-MM-JJ.") from exc
+        try:
+            year = collection_year(period or day.year, today=day)
+        except AppError as exc:
+            raise CommandError(f"--period : {exc.message}") from exc
         coops = Cooperative.objects.exclude(schema_name="public").order_by("pk")
         if cooperative:
             coops = coops.filter(slug=cooperative)
