@@ -21,8 +21,11 @@ pytestmark = pytest.mark.django_db
 def setup_a(world):
     with tenant_context(world.cae_a):
         site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
+        # Journeys opened a week ago: the session two hours ago may be yesterday (just after midnight),
+        # and no journey event may precede its journey's opening.
+        opened = timezone.localdate() - timedelta(days=7)
         people = [entrepreneur_create(site=site, first_name=f"Prénom{i}", last_name=f"Nom{i}", gender="F",
-                                      email=f"p{i}@exemple.fr") for i in range(3)]
+                                      email=f"p{i}@exemple.fr", opened_on=opened) for i in range(3)]
         me = people[0]
         me.user = world.user("entrepreneur_a")
         me.save(update_fields=["user"])
