@@ -14,6 +14,7 @@ urlpatterns = [
     path("essaimage/", include("network.onboarding.urls")),
     path("api/", include("api.urls_public")),
     path("statistiques/", include("network.stats.urls")),
+    path("baremes-de-paie/", include("essaim.payrates.urls")),  # network staff
     path("", include("network.portal.urls")),
     path("", include("network.resources.urls")),
 ]

@@ -46,6 +46,7 @@ class PayslipLine:
     code: str
     label: str
     block: str
+    fund: str  # who collects it (the rate table's `fund`)
     base: Decimal | None  # None for health cover paid as fixed amounts
     employee_rate: Decimal | None
     employee_amount: Decimal
@@ -204,7 +205,7 @@ class _Month:
             if line.rgdu:
                 # The RGDU is imputed on these contributions, AT/MP only up to its capped rate.
                 rgdu_cover += money(base * min(er_rate, r.rgdu.atmp_cap_rate)) if line.kind == "atmp" else er
-            lines.append(PayslipLine(code=line.code, label=line.label, block=line.block, base=base,
+            lines.append(PayslipLine(code=line.code, label=line.label, block=line.block, fund=line.fund, base=base,
                                      employee_rate=ee_rate, employee_amount=ee, employer_rate=er_rate,
                                      employer_amount=er, deductible=line.deductible))
 

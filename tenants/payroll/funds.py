@@ -1,15 +1,20 @@
 """Where each contribution goes (the fund) and how the payroll journal books it.
 
-A classification of the rate table's line codes, not rates: the rates stay in the table. A code
-this module does not know goes to URSSAF, which collects every social-security contribution,
-CSG/CRDS, and also, since 2011 and 2022, unemployment insurance, AGS, training and
-apprenticeship levies on the employer's behalf (the unemployment fund is kept apart here because
-CAEs and their accountants follow it on its own account, as issue 9 asks).
+Which fund collects a contribution line is data: the rate table's `fund` key on each line
+(payrates/rateset.py FUNDS), copied into each payslip line's stored detail when it is computed.
+This module only says how each fund is booked (its class 43 and 645 accounts). In the 2026 table
+URSSAF collects every social-security contribution, CSG/CRDS and the employer's levies; the
+unemployment fund (unemployment insurance and AGS, collected by URSSAF too in practice) is kept
+apart because CAEs and their accountants follow it on its own account, as issue 9 asks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from essaim.core.errors import AppError
+from essaim.payrates.selectors import rates_for
 
 
 @dataclass(frozen=True)
@@ -28,20 +33,34 @@ FUNDS = {
     "unemployment": Fund("unemployment", "Assurance chômage et AGS (France Travail / Unédic)", "437", "CHOMAGE",
                          "6454"),
     "health": Fund("health", "Organisme de complémentaire santé", "437", "SANTE", "6452"),
-}
+}  # one per fund a rate table may name (payrates.rateset.FUNDS; tested)
 TAX_OFFICE = ("dgfip", "DGFiP (impôt sur le revenu prélevé à la source)", "4421")
-_AGIRC_ARRCO = {"agirc_arrco_t1", "agirc_arrco_t2", "ceg_t1", "ceg_t2", "cet"}
+# A stored line whose code no rate table knows any more (a table replaced since): URSSAF, which
+# collects whatever is not paid to another body.
+DEFAULT_FUND = "urssaf"
 
 # The journal of the payroll entries; their accounts (PCG) are named in the ledger's chart
 # (tenants/ledger/models.py ACCOUNTS), for the FEC and the API.
 PAYROLL_JOURNAL = ("PA", "Paie")
 
 
-def fund_of(code: str, block: str) -> str:
-    if code in _AGIRC_ARRCO:
-        return "agirc_arrco"
-    if block == "assurance_chomage":
-        return "unemployment"
-    if code == "complementaire_sante":
-        return "health"
-    return "urssaf"
+class FundResolver:
+    """The fund of each stored payslip line (`PayrollLine.detail` item) of a month: the item's
+    own `fund`; for lines computed before the rate tables carried it (closed runs are never
+    rewritten), the fund of its code in the table in force that month, read once and only if
+    needed."""
+
+    def __init__(self, on: date):
+        self.on = on
+        self._table: dict[str, str] | None = None
+
+    def __call__(self, item: dict) -> str:
+        fund = item.get("fund")
+        if fund in FUNDS:
+            return fund
+        if self._table is None:
+            try:
+                self._table = {line.code: line.fund for line in rates_for(self.on).lines}
+            except AppError:
+                self._table = {}
+        return self._table.get(item["code"], DEFAULT_FUND)

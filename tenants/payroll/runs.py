@@ -31,7 +31,7 @@ from essaim.payrates.selectors import rates_for
 from tenants.audit.services import audit_record
 
 from .engine import Payslip, Ytd, gross_for_envelope, payslip_compute
-from .funds import FUNDS, PAYROLL_JOURNAL, TAX_OFFICE, fund_of
+from .funds import FUNDS, PAYROLL_JOURNAL, TAX_OFFICE, FundResolver
 from .models import PayrollLine, PayrollRun
 from .selectors import current_pas_rates, payroll_settings_engine
 
@@ -71,6 +71,15 @@ def _share(value) -> Decimal:
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
+
+
+def smic_reference_for(rates, hours, fraction: Decimal = Decimal(1)) -> Decimal | None:
+    """A month's SMIC reference for the RGDU: the table's monthly SMIC × the contract's weekly
+    hours ÷ the table's legal weekly hours, × the fraction of the month under contract. None
+    (the engine then takes the full-time monthly SMIC) for a contract without hours."""
+    if not hours:
+        return None
+    return rates.money(rates.smic_monthly * hours / rates.legal_weekly_hours * fraction)
 
 
 # -- reading the month's inputs -------------------------------------------------------------------
@@ -113,7 +122,9 @@ def _pas_rates(month: date, people) -> dict[int, Decimal]:
     return {person: row.rate for person, row in current_pas_rates(people, month).items()}
 
 
-def _ytd(month: date, people: list[int]) -> dict[int, Ytd]:
+def year_to_date(month: date, people) -> dict[int, Ytd]:
+    """entrepreneur id → the year before `month` from the earlier closed runs of its year
+    (cumulative gross, SMIC reference and RGDU: the RGDU's annual regularisation)."""
     rows = (PayrollLine.objects.filter(run__state=STATE.CLOSED, run__month__year=month.year, run__month__lt=month,
                                        entrepreneur_id__in=people)
             .values("entrepreneur_id").order_by()
@@ -134,7 +145,7 @@ def _detail(payslip: Payslip) -> list[dict]:
     def text(value):
         return None if value is None else str(value)
 
-    return [{"code": line.code, "label": line.label, "block": line.block, "base": text(line.base),
+    return [{"code": line.code, "label": line.label, "block": line.block, "fund": line.fund, "base": text(line.base),
              "employee_rate": text(line.employee_rate), "employee": str(line.employee_amount),
              "employer_rate": text(line.employer_rate), "employer": str(line.employer_amount),
              "deductible": line.deductible} for line in payslip.lines]
@@ -168,7 +179,7 @@ def _lines(run: PayrollRun, adjustments: dict[int, tuple[Decimal, str]]) -> list
     contracts = _contracts(start, end)
     # The same people as a subquery: thousands of ids bound as arrays cost more than the join.
     people = _people(start, end)
-    pas_rates, ytds, available = _pas_rates(start, people), _ytd(start, people), _available(start, people)
+    pas_rates, ytds, available = _pas_rates(start, people), year_to_date(start, people), _available(start, people)
     share = run.variable_share / 100
     lines = []
     for contract in contracts:
@@ -177,7 +188,7 @@ def _lines(run: PayrollRun, adjustments: dict[int, tuple[Decimal, str]]) -> list
         fraction = (Decimal((last - first).days + 1) / days).quantize(Decimal("0.0001"))
         hours = contract.pay_hours or Decimal(0)
         fixed = _money((contract.pay_gross or ZERO) * fraction)
-        smic = _money(rates.smic_monthly * hours / 35 * fraction) if hours else None
+        smic = smic_reference_for(rates, hours, fraction)
         ytd = ytds.get(person, Ytd())
         pas_percent = pas_rates.get(person, Decimal(0))
         pas_rate = pas_percent / 100
@@ -361,7 +372,8 @@ def payroll_run_close(*, run: PayrollRun, acting_user=None, render_payslips: boo
         from tenants.ledger.services import entries_post_bulk
 
         lines = list(run.lines.select_related("entrepreneur").order_by("id"))
-        entries_post_bulk([journal_entry(run, line) for line in lines])
+        fund_of = FundResolver(run.pay_day)
+        entries_post_bulk([journal_entry(run, line, fund_of=fund_of) for line in lines])
         run.state, run.closed_at, run.closed_by = STATE.CLOSED, timezone.now(), _user(acting_user)
         run.save(update_fields=["state", "closed_at", "closed_by"])
         audit_record(action="payroll_run_close", target=f"payroll_run:{run.pk}", acting_user=acting_user,
@@ -378,17 +390,18 @@ def payroll_run_close(*, run: PayrollRun, acting_user=None, render_payslips: boo
 
 # -- the journal ----------------------------------------------------------------------------------
 
-def line_funds(line: PayrollLine) -> dict[str, dict[str, Decimal]]:
+def line_funds(line: PayrollLine, *, fund_of: FundResolver | None = None) -> dict[str, dict[str, Decimal]]:
     """fund code → {"employee", "employer"} of a line's stored detail."""
+    fund_of = fund_of or FundResolver(line.run.pay_day)
     out: dict[str, dict[str, Decimal]] = {}
     for item in line.detail:
-        fund = out.setdefault(fund_of(item["code"], item["block"]), {"employee": ZERO, "employer": ZERO})
+        fund = out.setdefault(fund_of(item), {"employee": ZERO, "employer": ZERO})
         fund["employee"] += Decimal(item["employee"])
         fund["employer"] += Decimal(item["employer"])
     return out
 
 
-def journal_entry(run: PayrollRun, line: PayrollLine):
+def journal_entry(run: PayrollRun, line: PayrollLine, *, fund_of: FundResolver | None = None):
     """One payslip's entry: 641 gross and 645x employer shares by fund (debit) against 421 net
     paid, 4421 PAS, 431/437 what each fund is owed (credit); the RGDU relieves the URSSAF
     contributions, so it is booked as a credit of 6451 against a debit of 431."""
@@ -398,7 +411,7 @@ def journal_entry(run: PayrollRun, line: PayrollLine):
     aux, aux_label = f"E{person.pk:06d}", str(person)
     label = f"Paie {run.month:%m/%Y} {person}"
     legs = [Leg("641", label, debit=line.gross)]
-    for code, amounts in sorted(line_funds(line).items()):
+    for code, amounts in sorted(line_funds(line, fund_of=fund_of or FundResolver(run.pay_day)).items()):
         fund = FUNDS[code]
         legs.append(Leg(fund.expense, f"{label} — cotisations patronales {fund.aux}", debit=amounts["employer"]))
         legs.append(Leg(fund.payable, f"{label} — {fund.aux}", credit=amounts["employee"] + amounts["employer"],

@@ -116,8 +116,9 @@ def annual_summary(*, entrepreneur, year: int) -> dict:
 def contributions_summary(run) -> list[dict]:
     """What the run owes each fund: per contribution line (base, employee and employer shares),
     the RGDU under URSSAF, the PAS to the tax office, and a total per fund."""
-    from .funds import FUNDS, TAX_OFFICE, fund_of
+    from .funds import FUNDS, TAX_OFFICE, FundResolver
 
+    fund_of = FundResolver(run.pay_day)
     per_code: dict[tuple[str, str], dict] = {}
     rgdu = pas = taxable = Decimal("0.00")
     for detail, line_rgdu, line_pas, line_taxable in run.lines.values_list(
@@ -126,7 +127,7 @@ def contributions_summary(run) -> list[dict]:
         pas += line_pas
         taxable += line_taxable
         for item in detail:
-            key = (fund_of(item["code"], item["block"]), item["code"])
+            key = (fund_of(item), item["code"])
             row = per_code.setdefault(key, {"fund": key[0], "code": item["code"], "label": item["label"],
                                             "base": Decimal("0.00"), "employee": Decimal("0.00"),
                                             "employer": Decimal("0.00")})

@@ -5,7 +5,9 @@ From the activity account: the balance available now (this year's statement, thr
 current month, closed salaries deducted) and the average monthly margin before salary over the
 last 12 complete months (revenue on the CAE's basis − contribution − expenses; months without
 activity count as zero, which errs on the prudent side). Each month the account then moves by
-margin − total employer cost of the chosen pay (the RGDU as for a full year at that pay).
+margin − total employer cost of the chosen pay, computed as this month's run would compute it:
+the SMIC reference prorated to the contract's weekly hours and the year so far from the closed
+runs (so a part-timer's RGDU is a part-timer's, and the annual regularisation is counted).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from essaim.core.errors import AppError
 from essaim.payrates.selectors import rates_for
 
-from .engine import gross_for_envelope, payslip_compute
+from .engine import Ytd, gross_for_envelope, payslip_compute
 from .selectors import payroll_settings_engine
 
 ZERO = Decimal("0.00")
@@ -31,12 +33,15 @@ class Simulation:
     average_margin: Decimal
     gross: Decimal
     net_before_tax: Decimal
+    rgdu: Decimal  # this month's, the year's regularisation included
     cost: Decimal
     monthly_change: Decimal  # margin − cost
     lasts_months: int | None  # None: the account does not run out
     projection: list[tuple[str, Decimal]]
     fixed_gross: Decimal | None
     below_fixed: bool
+    weekly_hours: Decimal | None  # the contract's, None without a CESA this month
+    smic_reference: Decimal  # this month's, for the RGDU
 
 
 def amount_parse(value, field: str) -> Decimal:
@@ -61,11 +66,12 @@ def _margins(person_id: int, today: date) -> tuple[Decimal, Decimal]:
     return this_year[today.month - 1].balance, margin.quantize(Decimal("0.01"))
 
 
-def _fixed_gross(person_id: int, today: date) -> Decimal | None:
+def _contract(person_id: int, today: date):
+    """The person's CESA in force this month, with the pay of its latest amendment (or None)."""
     from .runs import _contracts
 
     contracts = _contracts(today.replace(day=1), today, entrepreneur_id=person_id)  # not the whole CAE's
-    return contracts[0].pay_gross if contracts else None
+    return contracts[0] if contracts else None
 
 
 def simulate(*, entrepreneur, today: date, gross=None, envelope=None, months: int = 24) -> Simulation:
@@ -73,11 +79,21 @@ def simulate(*, entrepreneur, today: date, gross=None, envelope=None, months: in
         raise AppError("simulator_mode", "Indiquez soit un salaire brut, soit une enveloppe.", field="amount")
     if not 1 <= int(months) <= 60:
         raise AppError("simulator_months_invalid", "La projection porte sur 1 à 60 mois.", field="months")
+    from .runs import smic_reference_for, year_to_date
+
     rates, cae = rates_for(today), payroll_settings_engine()
+    contract = _contract(entrepreneur.pk, today)
+    hours = contract.pay_hours if contract is not None else None
+    # As the month's run computes it: the SMIC reference for the contract's hours (a whole month),
+    # and the year so far from the closed runs.
+    smic = smic_reference_for(rates, hours)
+    ytd = year_to_date(today.replace(day=1), [entrepreneur.pk]).get(entrepreneur.pk, Ytd())
     if gross is not None:
-        slip = payslip_compute(gross=amount_parse(gross, "amount"), rates=rates, settings=cae)
+        slip = payslip_compute(gross=amount_parse(gross, "amount"), rates=rates, settings=cae, ytd=ytd,
+                               smic_reference=smic)
     else:
-        slip = gross_for_envelope(envelope=amount_parse(envelope, "amount"), rates=rates, settings=cae).payslip
+        slip = gross_for_envelope(envelope=amount_parse(envelope, "amount"), rates=rates, settings=cae, ytd=ytd,
+                                  smic_reference=smic).payslip
     balance, margin = _margins(entrepreneur.pk, today)
     change = margin - slip.total_cost
     lasts = None if change >= 0 else max(0, int(balance // -change)) if balance > 0 else 0
@@ -86,7 +102,8 @@ def simulate(*, entrepreneur, today: date, gross=None, envelope=None, months: in
         index = today.month - 1 + k
         label = f"{MONTHS_FR[index % 12]} {str(today.year + index // 12)[2:]}"
         projection.append((label, balance + change * k))
-    fixed = _fixed_gross(entrepreneur.pk, today)
+    fixed = contract.pay_gross if contract is not None else None
     return Simulation(balance=balance, average_margin=margin, gross=slip.gross, net_before_tax=slip.net_before_tax,
-                      cost=slip.total_cost, monthly_change=change, lasts_months=lasts, projection=projection,
-                      fixed_gross=fixed, below_fixed=fixed is not None and slip.gross < fixed)
+                      rgdu=slip.rgdu, cost=slip.total_cost, monthly_change=change, lasts_months=lasts,
+                      projection=projection, fixed_gross=fixed, below_fixed=fixed is not None and slip.gross < fixed,
+                      weekly_hours=hours, smic_reference=slip.smic_reference)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("recapitulatif/", views.summary, name="my-summary"),
     path("recapitulatif/<int:person_pk>/", views.summary, name="summary"),
     path("taux-pas/", views.withholding, name="withholding"),
+    path("reglages/", views.payroll_settings, name="settings"),
     path("simulateur/", views.simulator, name="my-simulator"),
     path("simulateur/<int:person_pk>/", views.simulator, name="simulator"),
 ]

@@ -195,6 +195,43 @@ def summary(request, person_pk: int | None = None):
 
 @login_required
 @member_required(*PAYROLL_ROLES)
+def payroll_settings(request):
+    """This CAE's payroll settings (head-count band, AT/MP rate, health cover), for the payroll
+    staff: each CAE's own row, in its own schema."""
+    from essaim.payrates.selectors import rates_for
+
+    from .models import PayrollSettings
+    from .services import SETTINGS_LABELS, payroll_settings_parse, payroll_settings_update
+
+    error = None
+    if request.method == "POST":
+        try:
+            payroll_settings_update(acting_user=request.user, **payroll_settings_parse(request.POST))
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Réglages de paie enregistrés : ils s'appliquent aux paies calculées à "
+                                        "partir de maintenant."))
+            return redirect("payroll:settings")
+    current = PayrollSettings.current()
+
+    def shown(value) -> str:
+        return "" if value is None else value if isinstance(value, str) else number_format(value)
+
+    # After a refusal the form shows what was typed; otherwise what is stored.
+    values = request.POST if error else {name: shown(getattr(current, name)) for name in SETTINGS_LABELS}
+    try:
+        national = rates_for(timezone.localdate()).atmp_default_rate * 100
+    except AppError:
+        national = None
+    return render(request, "payroll/settings.html", {
+        "settings": current, "values": values, "labels": SETTINGS_LABELS, "error": error, "national_atmp": national,
+        "bands": PayrollSettings.HeadcountBand.choices, "covers": PayrollSettings.HealthCover.choices,
+    }, status=400 if error else 200)
+
+
+@login_required
+@member_required(*PAYROLL_ROLES)
 def withholding(request):
     from datetime import date
 

@@ -41,8 +41,16 @@ HEADCOUNT_CONDITIONS = {"<11": ("<", 11), ">=11": (">=", 11), "<50": ("<", 50), 
 # band when it holds for its whole range, which the thresholds above guarantee.
 HEADCOUNT_BANDS = {"lt11": 0, "11_49": 11, "50_249": 50, "ge250": 250}
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP}
+# The body each contribution line is paid to (`fund` of a line): the payroll journal books each on
+# its own account and the contributions summary totals per fund (tenants/payroll/funds.py).
+FUNDS = {
+    "urssaf": "URSSAF",
+    "agirc_arrco": "AGIRC-ARRCO",
+    "unemployment": "Assurance chômage et AGS",
+    "health": "Organisme de complémentaire santé",
+}
 
-_LINE_KEYS = {"code", "label", "block", "base", "cap_pmss", "employee_rate", "employer_rate", "headcount",
+_LINE_KEYS = {"code", "label", "block", "fund", "base", "cap_pmss", "employee_rate", "employer_rate", "headcount",
               "kind", "deductible", "only_above_pmss", "rgdu", "source"}
 
 
@@ -59,6 +67,7 @@ class Line:
     code: str
     label: str
     block: str
+    fund: str  # one of FUNDS
     base: str
     kind: str
     employee_rate: Decimal  # fraction; zero for lines whose rates come from the CAE
@@ -96,6 +105,7 @@ class RateSet:
     smic_hourly: Decimal
     smic_monthly: Decimal
     monthly_hours: Decimal
+    legal_weekly_hours: Decimal  # the legal working week (35 h): a contract's hours over it prorate the SMIC
     pass_annual: Decimal
     pmss: Decimal
     t2_cap_pmss: Decimal
@@ -214,7 +224,8 @@ def _line(data, index: int) -> Line:
     if cap is not None and base != "capped":
         raise _bad(r.name("cap_pmss"), "ne s'emploie qu'avec la base « capped »")
     return Line(
-        code=code, label=r.text("label"), block=r.text("block", choices=tuple(BLOCKS)), base=base, kind=kind,
+        code=code, label=r.text("label"), block=r.text("block", choices=tuple(BLOCKS)),
+        fund=r.text("fund", choices=tuple(FUNDS)), base=base, kind=kind,
         employee_rate=Decimal(0) if from_cae else r.percent("employee_rate"),
         employer_rate=Decimal(0) if from_cae else r.percent("employer_rate"),
         cap_pmss=cap, headcount=r.text("headcount", required=False, choices=tuple(HEADCOUNT_CONDITIONS)),
@@ -233,7 +244,8 @@ def rateset_parse(document) -> RateSet:
         raise _bad("valid_to", "doit être postérieure à valid_from")
 
     smic, ceilings, rounding, csg = r.child("smic"), r.child("ceilings"), r.child("rounding"), r.child("csg")
-    for section in (smic, ceilings, rounding, csg):
+    working_time = r.child("working_time")
+    for section in (smic, ceilings, rounding, csg, working_time):
         section.text("source")
     mode = rounding.text("mode", choices=tuple(ROUNDING_MODES))
     places = rounding.raw("rgdu_coefficient_places")
@@ -272,6 +284,7 @@ def rateset_parse(document) -> RateSet:
         valid_from=valid_from, valid_to=valid_to, label=r.text("label"),
         smic_hourly=smic.decimal("hourly", positive=True), smic_monthly=smic.decimal("monthly", positive=True),
         monthly_hours=smic.decimal("monthly_hours", positive=True),
+        legal_weekly_hours=working_time.decimal("legal_weekly_hours", low=Decimal(1), high=Decimal(48)),
         pass_annual=ceilings.decimal("pass", positive=True), pmss=ceilings.decimal("pmss", positive=True),
         t2_cap_pmss=ceilings.decimal("t2_cap_pmss", low=Decimal(1)),
         csg_base_rate=csg.percent("base_rate"), csg_abatement_cap_pass=csg.decimal("abatement_cap_pass", positive=True),

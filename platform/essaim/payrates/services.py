@@ -43,11 +43,56 @@ def rate_table_load(*, document: dict, source: str = "", replace: bool = False, 
         return model.objects.create(valid_from=rates.valid_from, **fields)
 
 
+MAX_DOCUMENT_BYTES = 1024 * 1024  # the 2026 table is 11 kB
+
+
 def document_read(path: Path) -> dict:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise AppError("payrates_file", f"Fichier illisible : {path} ({exc.strerror}).", field="file") from exc
+    return document_parse(data, name=str(path))
+
+
+def _refuse_constant(name: str):
+    raise ValueError(name)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def document_parse(data: bytes, *, name: str) -> dict:
+    """A rate file's bytes (UTF-8 JSON) → its document, or a French error naming the file; the
+    document's content is then checked by `rate_table_load` (rateset_parse)."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise AppError("payrates_file", f"Le fichier {name} dépasse {MAX_DOCUMENT_BYTES // 1024} Ko : ce n'est pas "
+                       "un barème.", field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AppError("payrates_file", f"Le fichier {name} n'est pas un texte UTF-8 : enregistrez le barème en "
+                       "JSON, encodé en UTF-8.", field="file") from None
+    try:
+        # NaN and Infinity are not JSON, and PostgreSQL would refuse to store them; nor \u0000.
+        document = json.loads(text, parse_constant=_refuse_constant)
+        nul = _has_nul(document)
     except json.JSONDecodeError as exc:
-        raise AppError("payrates_json", f"JSON invalide dans {path}, ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}.",
+        raise AppError("payrates_json", f"JSON invalide dans {name}, ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}.",
                        field="file") from exc
+    except ValueError as exc:
+        raise AppError("payrates_json", f"JSON invalide dans {name} : « {exc} » n'est pas une valeur JSON (écrivez "
+                       "les nombres entre guillemets).", field="file") from exc
+    except RecursionError:
+        raise AppError("payrates_json", f"JSON invalide dans {name} : imbrication trop profonde.", field="file") from None
+    if not isinstance(document, dict):
+        raise AppError("payrates_invalid", "Barème invalide : « document » doit être un objet JSON.", field="document")
+    if nul:
+        raise AppError("payrates_json", f"JSON invalide dans {name} : caractère nul (\\u0000).", field="file")
+    return document

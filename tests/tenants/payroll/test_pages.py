@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from essaim.payrates.selectors import rates_for
-from tenants.payroll.engine import gross_for_envelope
+from tenants.payroll.engine import Ytd, gross_for_envelope
 from tenants.payroll.models import PayrollLine, PayrollRun, PayslipDocument
 from tenants.payroll.runs import payroll_run_check, payroll_run_close, payroll_run_create
 from tenants.payroll.selectors import payroll_settings_engine
@@ -243,9 +243,14 @@ def test_simulator_projects_the_account(world, pay):
     assert page.status_code == 200 and "<svg" in html and "<polyline" in html and "tient" in html
     assert html.count("<circle") == 13
     envelope = me.get("/paie/simulateur/?mode=envelope&montant=2000").content.decode()
+    today = date.today()
+    # This month's pay as the run would compute it: after January, with January's closed payslip.
+    jan = pay["lea_jan"]
+    ytd = (Ytd(gross=jan.gross, smic_reference=jan.smic_reference, rgdu=jan.rgdu)
+           if (today.year, today.month) > (2026, 1) and today.year == 2026 else Ytd())
     with tenant_context(world.cae_a):
-        solved = gross_for_envelope(envelope=Decimal("2000"), rates=rates_for(date.today()),
-                                    settings=payroll_settings_engine())
+        solved = gross_for_envelope(envelope=Decimal("2000"), rates=rates_for(today),
+                                    settings=payroll_settings_engine(), ytd=ytd)
     assert f"{solved.gross} €".replace(".", ",") in envelope and f"{solved.cost} €".replace(".", ",") in envelope
     for query, message in (("mode=gross&montant=beaucoup", "Montant invalide"),
                            ("mode=gross&montant=-3", "Montant invalide"),

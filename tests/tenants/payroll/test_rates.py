@@ -109,6 +109,11 @@ BROKEN = [
     (lambda d: d["rounding"].update(mode="down"), "rounding.mode", "half_up"),
     (lambda d: d.update(lines=[x for x in d["lines"] if x["code"] != "fnal_moins_50"]), "lines", "FNAL"),
     (lambda d: d.update(format=2), "format", "doit valoir 1"),
+    (lambda d: d["lines"][3].pop("fund"), "lines[3].fund", "obligatoire"),
+    (lambda d: d["lines"][3].update(fund="caisse_de_retraite"), "lines[3].fund", "l'un de : urssaf, agirc_arrco"),
+    (lambda d: d.pop("working_time"), "working_time", "obligatoire"),
+    (lambda d: d["working_time"].update(legal_weekly_hours="0"), "working_time.legal_weekly_hours", "entre 1 et 48"),
+    (lambda d: d["working_time"].update(legal_weekly_hours=35), "working_time.legal_weekly_hours", "entre guillemets"),
 ]
 
 
@@ -169,3 +174,53 @@ def test_admin_is_not_for_network_staff_nor_on_a_cae_domain(world):
     response = client_for(None, world.user("network_staff")).get("/admin/payrates/ratetable/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert client_for(world.cae_a, world.user("director_a")).get("/admin/payrates/ratetable/").status_code == 404
+
+
+def test_every_line_names_its_fund_and_the_2026_week_is_35_hours():
+    from essaim.payrates.rateset import FUNDS as TABLE_FUNDS
+    from tenants.payroll.funds import FUNDS
+
+    assert set(FUNDS) == set(TABLE_FUNDS), "every fund a table may name is booked by the payroll journal"
+    rates = rates_2026()
+    assert rates.legal_weekly_hours == Decimal("35")
+    funds = {line.code: line.fund for line in rates.lines}
+    assert {code for code, fund in funds.items() if fund == "agirc_arrco"} == {
+        "agirc_arrco_t1", "agirc_arrco_t2", "ceg_t1", "ceg_t2", "cet"}
+    assert {code for code, fund in funds.items() if fund == "unemployment"} == {"chomage", "ags"}
+    assert funds["complementaire_sante"] == "health" and funds["csg_deductible"] == funds["maladie"] == "urssaf"
+
+
+def _without_new_keys(document: dict) -> dict:
+    """A table as stored before migration payrates.0003."""
+    old = copy.deepcopy(document)
+    old.pop("working_time")
+    for line in old["lines"]:
+        line.pop("fund")
+    return old
+
+
+def test_the_data_migration_gives_stored_tables_the_funds_and_the_legal_week():
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("essaim.payrates.migrations.0003_fund_and_working_time")
+    RateTable.objects.filter(valid_from=datetime.date(2026, 1, 1)).update(document=_without_new_keys(shipped_document()))
+    own = document_2027()
+    own["lines"][12]["fund"] = "urssaf"  # a table that already says who collects the AGS keeps it
+    assert own["lines"][12]["code"] == "ags"
+    stored = _without_new_keys(own)
+    stored["lines"][12]["fund"] = "urssaf"
+    RateTable.objects.create(valid_from=datetime.date(2027, 1, 1), document=stored)
+    with pytest.raises(AppError):
+        rates_for(datetime.date(2026, 3, 1))  # what the code would meet without the migration
+    with connection.schema_editor() as editor:
+        migration.add_keys(apps, editor)
+        migration.add_keys(apps, editor)
+    assert RateTable.objects.get(valid_from=datetime.date(2026, 1, 1)).document == shipped_document()
+    assert RateTable.objects.get(valid_from=datetime.date(2027, 1, 1)).document == own
+    assert rates_for(datetime.date(2026, 3, 1)) == rates_2026()
+    with connection.schema_editor() as editor:
+        migration.remove_keys(apps, editor)
+    assert RateTable.objects.get(valid_from=datetime.date(2026, 1, 1)).document == _without_new_keys(shipped_document())

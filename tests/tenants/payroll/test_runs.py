@@ -324,3 +324,71 @@ def test_two_people_creating_the_same_month_make_one_run(checked_run, django_db_
     assert sorted(outcomes) == ["2026-03-01", "payroll_run_exists"], outcomes
     with tenant_context(cae):
         assert PayrollRun.objects.filter(month=date(2026, 3, 1)).count() == 1
+
+
+# -- what the rate table decides: the legal week, the fund of each contribution -------------------
+
+def _table_2027(**changes):
+    """A 2027 table: the shipped one from 1 January 2027, with `changes` applied to its document."""
+    import copy
+
+    from essaim.payrates.services import rate_table_load
+
+    from .helpers import shipped_document
+
+    document = copy.deepcopy(shipped_document())
+    document.update(valid_from="2027-01-01", label="Barème 2027 (essai)")
+    for mutate in changes.values():
+        mutate(document)
+    rate_table_load(document=document)
+
+
+def test_part_time_is_prorated_on_the_legal_week_of_the_rate_table(team):
+    # A table whose legal week were 39 hours: a 35-hour contract is then a part time.
+    _table_2027(week=lambda d: d["working_time"].update(legal_weekly_hours="39"))
+    run = payroll_run_create(month="2027-01")
+    assert _line(run, team["lea"]).smic_reference == D("1636.05")  # 1,823.03 × 35 / 39
+    assert _line(run, team["paul"]).smic_reference == D("818.03")  # 1,823.03 × 17.5 / 39
+    january_2026 = payroll_run_create(month="2026-01")
+    assert _line(january_2026, team["lea"]).smic_reference == D("1823.03"), "2026: 35 hours"
+
+
+def test_each_contribution_goes_to_the_fund_its_rate_table_names(team):
+    from tenants.payroll.selectors import contributions_summary
+
+    # URSSAF collects the AGS in practice: a table may say so, and the summary and journal follow.
+    def ags_to_urssaf(document):
+        line = next(x for x in document["lines"] if x["code"] == "ags")
+        line["fund"] = "urssaf"
+
+    _table_2027(ags=ags_to_urssaf)
+    run = payroll_run_create(month="2027-01")
+    lea = _line(run, team["lea"])
+    assert {item["code"]: item["fund"] for item in lea.detail}["ags"] == "urssaf"
+    funds = {row["code"]: row["fund"] for row in contributions_summary(run) if row["code"] != "total"}
+    assert (funds["ags"], funds["chomage"]) == ("urssaf", "unemployment")
+    assert funds["agirc_arrco_t1"] == "agirc_arrco" and funds["maladie"] == "urssaf"
+    close(run)
+    ags = sum(D(item["employer"]) for line in run.lines.all() for item in line.detail if item["code"] == "ags")
+    chomage = sum(D(item["employer"]) for line in run.lines.all() for item in line.detail
+                  if item["code"] == "chomage")
+    unemployment_charge = EntryLine.objects.filter(entry__journal="PA", account="6454").aggregate(d=Sum("debit"))["d"]
+    assert ags > 0 and unemployment_charge == chomage, "the AGS is no longer booked to the unemployment fund"
+
+
+def test_lines_stored_before_the_fund_key_take_it_from_the_rate_table(team):
+    """Lines computed before the tables carried `fund` (and closed runs are never rewritten) are
+    summarised and booked as the table of their month says."""
+    from tenants.payroll.selectors import contributions_summary
+
+    run = payroll_run_create(month="2026-01")
+    before = contributions_summary(run)
+    assert {row["fund"] for row in before} >= {"urssaf", "agirc_arrco", "unemployment"}
+    for line in run.lines.all():
+        line.detail = [{k: v for k, v in item.items() if k != "fund"} for item in line.detail]
+        line.save(update_fields=["detail"])
+    assert all("fund" not in item for line in run.lines.all() for item in line.detail)
+    assert contributions_summary(run) == before
+    close(run)
+    assert set(EntryLine.objects.filter(account="437").values_list("aux_account", flat=True)) == {
+        "AGIRC-ARRCO", "CHOMAGE"}
