@@ -15,6 +15,7 @@ urlpatterns = [
     path("activite/", include("tenants.activity.urls")),
     path("comptabilite/", include("tenants.ledger.urls")),
     path("paie/", include("tenants.payroll.urls")),
+    path("modeles/", include("tenants.catalogue.urls")),
     path("statistiques/", include("network.stats.urls_cae")),  # this CAE beside the network
     path("", include("essaim.ui.urls")),
 ]

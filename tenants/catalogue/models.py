@@ -13,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from tenants.support.models import Workshop
 
 
+def _edited_at() -> models.DateTimeField:
+    """When the CAE last changed the item through its pages (None: as received or as created).
+    Shown beside what a template installed, so a CAE sees that a re-install left its edit alone."""
+    return models.DateTimeField(_("modifié par la CAE le"), null=True, blank=True, editable=False)
+
+
 class WorkshopModel(models.Model):
     """An entry of the catalogue of workshops: what a scheduled `Workshop` is made from."""
 
@@ -23,6 +29,7 @@ class WorkshopModel(models.Model):
                                                    validators=[MinValueValidator(15), MaxValueValidator(1440)])
     capacity = models.PositiveIntegerField(_("places"), default=12, validators=[MinValueValidator(1)])
     description = models.TextField(_("description"), blank=True)
+    edited_at = _edited_at()
 
     class Meta:
         ordering = ["theme", "title"]
@@ -46,6 +53,7 @@ class DocumentModel(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     body = models.TextField(_("texte"))
+    edited_at = _edited_at()
 
     class Meta:
         ordering = ["kind", "title"]
@@ -62,6 +70,7 @@ class AccountLabel(models.Model):
     number = models.CharField(_("compte"), max_length=10, unique=True,
                               validators=[RegexValidator(r"^[1-8][0-9A-Z]{2,9}$", _("Numéro de compte invalide."))])
     label = models.CharField(_("libellé"), max_length=120)
+    edited_at = _edited_at()
 
     class Meta:
         ordering = ["number"]
@@ -76,6 +85,7 @@ class JournalLabel(models.Model):
     code = models.CharField(_("code"), max_length=4, unique=True,
                             validators=[RegexValidator(r"^[A-Z0-9]{2,4}$", _("Code de journal invalide."))])
     label = models.CharField(_("libellé"), max_length=80)
+    edited_at = _edited_at()
 
     class Meta:
         ordering = ["code"]

@@ -82,6 +82,26 @@ def meeting_record(*, person: Entrepreneur, held_at: datetime, counsellor=None, 
 
 
 @transaction.atomic
+def workshop_create(*, title: str, theme: str, starts_at: datetime, site, duration_minutes: int = 180,
+                    capacity: int = 12, description: str = "", facilitator_staff=None,
+                    open_to_self_registration: bool = True, catalogue_key: str = "", acting_user=None) -> Workshop:
+    """Schedule a workshop (from a model of the catalogue or not: `catalogue_key` is only recorded
+    in the audit trail). Raises AppError or ValidationError (French) before writing anything."""
+    if starts_at <= timezone.now():
+        raise AppError("workshop_in_past", "Un atelier se programme à une date à venir.", field="starts_at")
+    if not site.is_active:
+        raise AppError("site_inactive", "Ce site n'est plus actif.", field="site")
+    workshop = Workshop(title=title.strip(), theme=theme, starts_at=starts_at, site=site,
+                        duration_minutes=duration_minutes, capacity=capacity, description=description.strip(),
+                        facilitator_staff=facilitator_staff, open_to_self_registration=open_to_self_registration)
+    workshop.full_clean()
+    workshop.save()
+    audit_record(action="workshop_create", target=f"workshop:{workshop.pk}", acting_user=acting_user,
+                 details={"catalogue_model": catalogue_key} if catalogue_key else None)
+    return workshop
+
+
+@transaction.atomic
 def workshop_register(*, workshop: Workshop, person: Entrepreneur, self_service: bool = False,
                       acting_user=None) -> WorkshopRegistration:
     workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)

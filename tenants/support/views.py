@@ -1,10 +1,13 @@
 """Support pages: the calendar, an info session or a workshop with registrations and attendance,
-the sign-in sheet, self-registration for entrepreneurs, recording a one-to-one meeting."""
+scheduling a workshop (from the CAE's catalogue or not), the sign-in sheet, self-registration for
+entrepreneurs, recording a one-to-one meeting."""
 
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -13,13 +16,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from essaim.accounts.models import Membership
 from essaim.core.errors import AppError
 from essaim.core.params import int_param
 from essaim.ui.access import member_required, staff_required
+from tenants.catalogue.models import WorkshopModel
+from tenants.catalogue.selectors import (
+    workshop_models_for_scheduling,
+    workshop_prefill,
+    workshop_theme_from_catalogue,
+)
 from tenants.people.models import Entrepreneur, Site
 from tenants.people.selectors import access_person, people_visible_to
 
 from . import services
+from .forms import WorkshopForm
 from .models import Attendance, InfoSession, Meeting, Workshop
 
 
@@ -146,6 +157,48 @@ def workshop_action(request, pk: int):
     except AppError as exc:
         messages.error(request, exc.message)
     return redirect("support:workshop", pk=pk)
+
+
+def _staff_users(request):
+    ids = Membership.objects.filter(cooperative=request.cooperative, is_active=True,
+                                    role__in=Membership.STAFF_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name")
+
+
+@login_required
+@member_required(Membership.Role.DIRECTOR, Membership.Role.COUNSELLOR)
+def workshop_create(request):
+    """Schedule a workshop; `?modele=<id>` starts it from a model of the CAE's catalogue (title,
+    theme, duration, places, description), everything still editable before saving."""
+    chosen = None
+    if request.method == "GET" and request.GET.get("modele"):
+        pk = int_param(request.GET["modele"])
+        chosen = workshop_models_for_scheduling().filter(pk=pk).first() if pk is not None else None
+        if chosen is None:
+            raise Http404(_("Ce modèle n'est pas au catalogue des ateliers de la CAE."))
+    initial = {**workshop_prefill(chosen), "catalogue_model": chosen.pk} if chosen else {}
+    form = WorkshopForm(request.POST or None, initial=initial, staff_users=_staff_users(request))
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            model: WorkshopModel | None = data.pop("catalogue_model")
+            try:
+                workshop = services.workshop_create(**data, catalogue_key=model.key if model else "",
+                                                    acting_user=request.user)
+            except AppError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Atelier programmé."))
+                return redirect("support:workshop", pk=workshop.pk)
+        chosen = form.cleaned_data.get("catalogue_model")
+    return render(request, "support/workshop_form.html", {
+        "form": form, "chosen": chosen, "catalogue": workshop_models_for_scheduling(),
+        "mapped_theme": Workshop.Theme(workshop_theme_from_catalogue(chosen.theme)).label if chosen else "",
+    }, status=400 if form.errors else 200)
 
 
 @login_required

@@ -12,6 +12,7 @@ CAE_NAVIGATION = [
     ("people:list", _("Personnes"), Membership.STAFF_ROLES),
     ("support:calendar", _("Agenda"), None),
     ("people:sites", _("Sites"), Membership.STAFF_ROLES),
+    ("catalogue:index", _("Modèles du réseau"), Membership.STAFF_ROLES),
     ("activity:quotes", _("Devis"), None),
     ("activity:invoices", _("Factures"), None),
     ("activity:customers", _("Clients"), None),
@@ -34,6 +35,7 @@ PUBLIC_NAVIGATION = [
     ("resources:library", _("Ressources"), None),
     ("resources:groups", _("Groupes de travail"), None),
     ("stats:dashboard", _("Statistiques"), ("network_staff",)),
+    ("payrates:list", _("Barèmes de paie"), ("network_staff",)),
 ]
 
 
