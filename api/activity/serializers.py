@@ -3,7 +3,7 @@ and details are rendered from `.values()` rows by plans derived from them (api/r
 
 from rest_framework import serializers
 
-from tenants.activity.models import Customer, Invoice, InvoiceLine, Payment
+from tenants.activity.models import Customer, Invoice, InvoiceLine, Payment, Quote, QuoteLine
 
 ENTREPRENEUR = "Identifiant de l'entrepreneur·e dont c'est l'activité (`/api/v1/people/<id>`)."
 MONEY = {"max_digits": 12, "decimal_places": 2, "read_only": True}
@@ -15,7 +15,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "entrepreneur_id", "kind", "name", "siren", "siret", "vat_number", "billing_address",
-                  "billing_postal_code", "billing_city", "delivery_address", "created_at"]
+                  "billing_postal_code", "billing_city", "country", "delivery_address", "created_at"]
         extra_kwargs = {
             "id": {"help_text": "Identifiant du client dans la CAE."},
             "kind": {"help_text": "Entreprise (ou organisation) ou particulier."},
@@ -26,6 +26,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "billing_address": {"help_text": "Adresse de facturation (voie)."},
             "billing_postal_code": {"help_text": "Code postal de facturation."},
             "billing_city": {"help_text": "Ville de facturation."},
+            "country": {"help_text": "Pays de facturation (code ISO 3166-1 à deux lettres) : la France ou un autre "
+                                     "État membre de l'Union européenne."},
             "delivery_address": {"help_text": "Adresse de livraison si elle diffère, sinon vide."},
             "created_at": {"help_text": "Création de la fiche. Un client ne se modifie pas : c'est aussi la date "
                                         "de référence de `updated_since`."},
@@ -92,4 +94,54 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "total_incl_vat": {"help_text": "Total TTC en euros (négatif pour un avoir)."},
             "finalised_at": {"help_text": "Émission. Une facture émise ne se modifie plus : c'est la date de "
                                           "référence de `updated_since`."},
+        }
+
+
+class QuoteLineSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY, help_text="Montant HT de la ligne : quantité × prix unitaire, "
+                                                         "arrondi au centime (au demi-centime supérieur).")
+
+    class Meta:
+        model = QuoteLine
+        fields = ["position", "description", "quantity", "unit", "unit_price", "vat_rate", "amount"]
+        extra_kwargs = {
+            "position": {"help_text": "Rang de la ligne sur le devis."},
+            "description": {"help_text": "Désignation du produit ou du service."},
+            "quantity": {"help_text": "Quantité (3 décimales)."},
+            "unit": {"help_text": "Unité (heure, jour, unité…)."},
+            "unit_price": {"help_text": "Prix unitaire HT en euros."},
+            "vat_rate": {"help_text": "Taux de TVA de la ligne, en pourcentage (`0.00` : exonérée)."},
+        }
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    entrepreneur_id = serializers.IntegerField(read_only=True, help_text=ENTREPRENEUR)
+    customer_id = serializers.IntegerField(read_only=True, help_text="Client du devis (`/api/v1/customers`).")
+    expired = serializers.BooleanField(read_only=True, help_text="Envoyé et sans réponse après sa date de validité "
+                                                                 "(calculé au jour de la requête).")
+    updated_at = serializers.DateTimeField(read_only=True, help_text="Dernier changement : envoi, ou acceptation ou "
+                                                                     "refus (référence de `updated_since`).")
+    lines = QuoteLineSerializer(many=True, read_only=True, help_text="Lignes, dans l'ordre du devis.")
+
+    class Meta:
+        model = Quote
+        fields = ["id", "number", "status", "expired", "issued_on", "valid_until", "decided_on", "entrepreneur_id",
+                  "customer_id", "subject", "operation", "exemption_mention", "total_excl_vat", "total_vat",
+                  "total_incl_vat", "sent_at", "decided_at", "updated_at", "lines"]
+        extra_kwargs = {
+            "id": {"help_text": "Identifiant du devis."},
+            "number": {"help_text": "Numéro définitif, attribué à l'envoi (série sans trou)."},
+            "status": {"help_text": "`sent` : envoyé, en attente de réponse ; `accepted` : accepté ; "
+                                    "`refused` : refusé. Les brouillons ne sont pas servis."},
+            "issued_on": {"help_text": "Date d'envoi."},
+            "valid_until": {"help_text": "Date de fin de validité."},
+            "decided_on": {"help_text": "Date de l'acceptation ou du refus, sinon null."},
+            "subject": {"help_text": "Objet du devis, ou vide."},
+            "operation": {"help_text": "Nature des opérations (prestations, biens ou mixte)."},
+            "exemption_mention": {"help_text": "Mention d'exonération de TVA portée sur le devis, ou vide."},
+            "total_excl_vat": {"help_text": "Total HT en euros."},
+            "total_vat": {"help_text": "Total de la TVA en euros."},
+            "total_incl_vat": {"help_text": "Total TTC en euros."},
+            "sent_at": {"help_text": "Envoi (enregistrement dans Essaim)."},
+            "decided_at": {"help_text": "Enregistrement de l'acceptation ou du refus, sinon null."},
         }

@@ -94,9 +94,14 @@ def _seller(seller: dict) -> dict:
     }
 
 
+def _country(customer: dict) -> str:
+    # Snapshots taken before customers had a country were all of French customers.
+    return customer.get("country") or "FR"
+
+
 def _buyer(customer: dict) -> dict:
     buyer = {"name": customer["name"], "addr_l1": customer["address"], "postcode": customer["postal_code"],
-             "city": customer["city"], "country_code": "FR"}
+             "city": customer["city"], "country_code": _country(customer)}
     if customer["siret"]:
         buyer["identifiers"] = {SCHEME_SIRET: customer["siret"]}
     if customer["siren"]:
@@ -172,7 +177,7 @@ def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
             data["BT-86"] = seller["bic"]
     if buyer["delivery_address"]:
         data["BG-13"] = {"name": buyer["name"], "addr_l1": buyer["delivery_address"],
-                         "country_code": "FR"}
+                         "country_code": _country(buyer)}
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
         data["BG-3"] = [{"BT-25": invoice.corrects.number, "BT-26": invoice.corrects.issued_on}]
     return data

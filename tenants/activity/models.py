@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -50,6 +51,67 @@ class ActivitySettings(models.Model):
         return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
+class NumberingChange(models.Model):
+    """A change of the numbering policy, in force from `valid_from` (always a 1 January) on.
+    `ActivitySettings.numbering` is the policy before the first change. A change never applies
+    to a year in which a document was already numbered (settings.py), so each calendar year is
+    numbered under one policy and no series is cut short or restarted."""
+
+    valid_from = models.DateField(_("en vigueur à partir du"), unique=True)
+    numbering = models.CharField(_("numérotation des factures"), max_length=20,
+                                 choices=ActivitySettings.Numbering.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["valid_from"]
+        verbose_name = _("changement de numérotation")
+        constraints = [models.CheckConstraint(
+            condition=models.Q(valid_from__month=1, valid_from__day=1), name="numbering_change_on_1_january")]
+
+    def __str__(self) -> str:
+        return f"{self.get_numbering_display()} à partir du {self.valid_from:%d/%m/%Y}"
+
+
+class Country(models.TextChoices):
+    """Where a customer is billed: France or another member state of the European Union (ISO
+    3166-1 alpha-2; Greece's VAT numbers start with EL, not GR)."""
+
+    FR = "FR", _("France")
+    DE = "DE", _("Allemagne")
+    AT = "AT", _("Autriche")
+    BE = "BE", _("Belgique")
+    BG = "BG", _("Bulgarie")
+    CY = "CY", _("Chypre")
+    HR = "HR", _("Croatie")
+    DK = "DK", _("Danemark")
+    ES = "ES", _("Espagne")
+    EE = "EE", _("Estonie")
+    FI = "FI", _("Finlande")
+    GR = "GR", _("Grèce")
+    HU = "HU", _("Hongrie")
+    IE = "IE", _("Irlande")
+    IT = "IT", _("Italie")
+    LV = "LV", _("Lettonie")
+    LT = "LT", _("Lituanie")
+    LU = "LU", _("Luxembourg")
+    MT = "MT", _("Malte")
+    NL = "NL", _("Pays-Bas")
+    PL = "PL", _("Pologne")
+    PT = "PT", _("Portugal")
+    CZ = "CZ", _("Tchéquie")
+    RO = "RO", _("Roumanie")
+    SK = "SK", _("Slovaquie")
+    SI = "SI", _("Slovénie")
+    SE = "SE", _("Suède")
+
+
+def vat_prefix(country: str) -> str:
+    """The prefix of a VAT number issued in `country`."""
+    return "EL" if country == Country.GR else country
+
+
 class Customer(models.Model):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Entreprise ou organisation")
@@ -65,8 +127,10 @@ class Customer(models.Model):
                                   validators=[validate_vat])
     email = models.EmailField(_("e-mail"), blank=True)
     billing_address = models.CharField(_("adresse de facturation"), max_length=200)
-    billing_postal_code = models.CharField(_("code postal"), max_length=5, validators=[postal_code_validator])
+    # Checked against the country in clean(): five digits in France, free elsewhere in the EU.
+    billing_postal_code = models.CharField(_("code postal"), max_length=10)
     billing_city = models.CharField(_("ville"), max_length=100)
+    country = models.CharField(_("pays"), max_length=2, choices=Country.choices, default=Country.FR)
     delivery_address = models.CharField(_("adresse de livraison (si différente)"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -77,6 +141,24 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The rules that depend on the country (the identifiers' own checks are their validators)."""
+        errors = {}
+        if self.country == Country.FR:
+            try:
+                postal_code_validator(self.billing_postal_code)
+            except ValidationError as exc:
+                errors["billing_postal_code"] = exc.messages
+        if self.vat_number and self.country and not self.vat_number.upper().startswith(vat_prefix(self.country)):
+            errors["vat_number"] = [_("Le numéro de TVA intracommunautaire d'un client établi en %(pays)s commence "
+                                      "par %(prefixe)s.") % {"pays": self.get_country_display(),
+                                                             "prefixe": vat_prefix(self.country)}]
+        if self.country and self.country != Country.FR and self.kind == self.Kind.COMPANY and not self.vat_number:
+            errors["vat_number"] = [_("Le numéro de TVA intracommunautaire d'une entreprise établie dans un autre "
+                                      "pays de l'Union européenne est une mention obligatoire de la facture.")]
+        if errors:
+            raise ValidationError(errors)
 
 
 class VatRate(models.TextChoices):
@@ -323,6 +405,7 @@ class Quote(models.Model):
                                    related_name="+", db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)  # when the acceptance or refusal was recorded
 
     class Meta:
         ordering = ["-issued_on", "-id"]

@@ -34,7 +34,8 @@ def document_parties(*, invoice: Invoice, cooperative) -> dict:
             "name": customer.name, "b2b": customer.kind == Customer.Kind.COMPANY, "siren": customer.siren,
             "siret": customer.siret, "vat_number": customer.vat_number, "email": customer.email,
             "address": customer.billing_address, "postal_code": customer.billing_postal_code,
-            "city": customer.billing_city, "delivery_address": customer.delivery_address,
+            "city": customer.billing_city, "country": customer.country,
+            "country_name": str(customer.get_country_display()), "delivery_address": customer.delivery_address,
         },
         "terms": {"payment_days": settings.payment_days, "late_penalty_rate": f"{settings.late_penalty_rate:.2f}"},
     }

@@ -131,8 +131,8 @@ def _decide(quote: Quote, on: date | None, status: str, acting_user) -> Quote:
     if status == Quote.Status.ACCEPTED and on > quote.valid_until:
         raise AppError("quote_expired", f"Le devis {quote.number} a expiré le {quote.valid_until:%d/%m/%Y} : "
                        "établissez un nouveau devis.", field="decided_on")
-    quote.status, quote.decided_on = status, on
-    quote.save(update_fields=["status", "decided_on"])
+    quote.status, quote.decided_on, quote.decided_at = status, on, timezone.now()
+    quote.save(update_fields=["status", "decided_on", "decided_at"])
     audit_record(action=f"quote_{status}", target=f"quote:{quote.pk}", acting_user=acting_user)
     return quote
 

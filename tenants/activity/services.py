@@ -15,8 +15,9 @@ from django.utils import timezone
 from essaim.core.errors import AppError
 from tenants.audit.services import audit_record
 
-from .models import ActivitySettings, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
+from .models import ActivitySettings, Country, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
 from .parties import document_parties, issued_parties
+from .policy import numbering_on, settings_for_numbering
 from .totals import compute_totals
 
 NO_NUL = ProhibitNullCharactersValidator()  # its message, for text that comes from raw POST data
@@ -35,11 +36,24 @@ def _user(acting_user):
     return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
 
 
+def customer_siren_check(*, kind: str, country: str, siren: str) -> None:
+    """A French company's SIREN is a mandatory mention of its invoices (and its e-invoicing
+    address). Checked by the customer form: the test factories still create companies without one."""
+    if kind == Customer.Kind.COMPANY and country == Country.FR and not siren.strip():
+        raise ValidationError({"siren": "Le SIREN est obligatoire pour une entreprise française : c'est une mention "
+                                        "obligatoire de ses factures."})
+
+
 @transaction.atomic
 def customer_create(*, entrepreneur, acting_user=None, **fields) -> Customer:
+    """A customer of `entrepreneur`'s activity, in France or elsewhere in the EU: identifiers
+    checked with python-stdnum, the postal code in France, the VAT number against the country."""
     for key in ("siren", "siret", "vat_number"):
         if fields.get(key):
-            fields[key] = fields[key].replace(" ", "").upper()
+            fields[key] = fields[key].replace(" ", "").replace(".", "").upper()
+    for key in ("name", "billing_address", "billing_postal_code", "billing_city", "delivery_address", "email"):
+        if isinstance(fields.get(key), str):
+            fields[key] = fields[key].strip()
     customer = Customer(entrepreneur=entrepreneur, **fields)
     customer.full_clean()
     if customer.siren and customer.siret and not customer.siret.startswith(customer.siren):
@@ -110,18 +124,40 @@ def invoice_create_draft(*, entrepreneur, customer: Customer, lines: list[LineIn
 
 @transaction.atomic
 def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_user=None, **fields) -> Invoice:
+    """Replace a draft's lines and the fields given (`customer` — an invoice's only, of the same
+    activity —, `operation`, `exemption_mention`, `purchase_order`). A credit-note draft stays
+    within what remains of the invoice it corrects."""
+    corrects_id = Invoice.objects.filter(pk=invoice.pk).values_list("corrects_id", flat=True).first()
+    # The corrected invoice first, as credit_note_create locks it: two drafts of credit notes on
+    # one invoice cannot together go beyond it.
+    corrected = Invoice.objects.select_for_update().get(pk=corrects_id) if corrects_id else None
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != Invoice.Status.DRAFT:
         raise AppError("invoice_finalised", "Une facture émise ne se modifie plus : établissez un avoir.")
+    if "customer" in fields and fields["customer"].pk != invoice.customer_id:
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+            raise AppError("credit_note_customer_fixed", "Le client d'un avoir est celui de la facture corrigée.",
+                           field="customer")
+        if fields["customer"].entrepreneur_id != invoice.entrepreneur_id:
+            raise AppError("customer_of_another_activity", "Ce client appartient à une autre activité.",
+                           field="customer")
+        invoice.customer = fields["customer"]
     for name in ("operation", "exemption_mention", "purchase_order"):
         if name in fields:
-            setattr(invoice, name, fields[name])
+            value = fields[name]
+            setattr(invoice, name, value.strip() if isinstance(value, str) else value)
+    if invoice.operation not in Invoice.Operation.values:
+        raise AppError("invoice_operation_invalid", "Nature des opérations : choisissez l'une des options proposées.",
+                       field="operation")
     built = _lines(invoice, lines)
     exemption_check(invoice, built)
+    if corrected is not None:
+        _credit_note_check(corrected, built, excluding=invoice)
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(built)
-    invoice.save(update_fields=["operation", "exemption_mention", "purchase_order"])
+    invoice.save(update_fields=["customer", "operation", "exemption_mention", "purchase_order"])
     _store_totals(invoice, built)
+    audit_record(action=f"{invoice.kind}_update_draft", target=f"invoice:{invoice.pk}", acting_user=acting_user)
     return invoice
 
 
@@ -134,10 +170,12 @@ def _store_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def series_key(invoice, on: date, *, prefix: str | None = None) -> tuple[str, str]:
-    """(series key, printed prefix) for this CAE's numbering policy. `invoice` is an invoice or,
-    with its own `prefix` (quotes: "D"), any document with an entrepreneur."""
+    """(series key, printed prefix) for this CAE's numbering policy on `on`. `invoice` is an
+    invoice or, with its own `prefix` (quotes: "D"), any document with an entrepreneur. Call it
+    inside the transaction that gives the number."""
     prefix = prefix or ("AV" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "F")
-    policy = ActivitySettings.current().numbering
+    # The policy of the document's own date, read under a shared lock (policy.py).
+    policy = numbering_on(on, settings_for_numbering())
     if policy == ActivitySettings.Numbering.YEARLY:
         return f"{prefix}-{on.year}", f"{prefix}{on.year}-"
     if policy == ActivitySettings.Numbering.PER_ENTREPRENEUR:
@@ -177,10 +215,71 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=No
     return invoice
 
 
+@dataclass(frozen=True)
+class CreditRemaining:
+    """What an invoice can still be credited of: the base excl. VAT per VAT rate, and incl. VAT."""
+
+    by_rate: dict[Decimal, Decimal]
+    incl_vat: Decimal
+
+
+def credit_note_remaining(invoice: Invoice, *, excluding: Invoice | None = None) -> CreditRemaining:
+    """The invoice less its credit notes, drafts included (so that two drafts cannot together go
+    beyond it), `excluding` one of them (the draft being edited)."""
+    notes = invoice.credit_notes.all()
+    if excluding is not None:
+        notes = notes.exclude(pk=excluding.pk)
+    by_rate: dict[Decimal, Decimal] = {}
+    for line in invoice.lines.all():
+        rate = Decimal(line.vat_rate)
+        by_rate[rate] = by_rate.get(rate, Decimal("0.00")) + line.amount
+    for line in InvoiceLine.objects.filter(invoice__in=notes):
+        rate = Decimal(line.vat_rate)
+        by_rate[rate] = by_rate.get(rate, Decimal("0.00")) - line.amount
+    credited = -sum((note.total_incl_vat for note in notes), Decimal("0.00"))
+    return CreditRemaining(by_rate, invoice.total_incl_vat - credited)
+
+
+def _credit_note_check(invoice: Invoice, built: list[InvoiceLine], *, excluding: Invoice | None = None) -> None:
+    """Never more than what remains of the invoice: per VAT rate on the base excl. VAT (no rate the
+    invoice does not have), and in total incl. VAT."""
+    remaining = credit_note_remaining(invoice, excluding=excluding)
+    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in built)
+    for rate_total in totals.by_rate:
+        left = max(remaining.by_rate.get(rate_total.rate, Decimal("0.00")), Decimal("0.00"))
+        if rate_total.base > left:
+            rate = f"{rate_total.rate.normalize():f}".replace(".", ",")
+            raise AppError("credit_note_exceeds_invoice",
+                           f"L'avoir dépasse le reste de la facture au taux de TVA de {rate} % "
+                           f"({left} € HT restent à créditer).", field="lines")
+    if totals.incl_vat > remaining.incl_vat:
+        raise AppError("credit_note_exceeds_invoice",
+                       f"L'avoir dépasse le reste de la facture ({remaining.incl_vat} € TTC).", field="lines")
+
+
+def credit_note_remaining_lines(invoice: Invoice) -> list[LineInput]:
+    """What remains to be credited, as lines to offer: the invoice's lines less the credit notes'
+    identical lines (same designation, unit, unit price and rate: quantities reduced); if a credit
+    note holds any other line (an amount, a discount), one line per VAT rate with the base that
+    remains."""
+    left = [[line, line.quantity] for line in invoice.lines.all()]
+    for credited in InvoiceLine.objects.filter(invoice__corrects=invoice):
+        key = (credited.description, credited.unit, credited.unit_price, credited.vat_rate)
+        match = next((item for item in left if (item[0].description, item[0].unit, item[0].unit_price,
+                                                item[0].vat_rate) == key and item[1] >= credited.quantity), None)
+        if match is None:
+            remaining = credit_note_remaining(invoice)
+            return [LineInput(f"Solde de la facture {invoice.number}", "1", base, f"{rate:.2f}")
+                    for rate, base in sorted(remaining.by_rate.items(), reverse=True) if base > 0]
+        match[1] -= credited.quantity
+    return [LineInput(line.description, quantity, line.unit_price, line.vat_rate, line.unit)
+            for line, quantity in left if quantity > 0]
+
+
 @transaction.atomic
 def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None, acting_user=None) -> Invoice:
     """A draft credit note cancelling `invoice` wholly (no lines given) or in part. It can never
-    credit more than what remains of the invoice."""
+    credit more than what remains of the invoice (`_credit_note_check`)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.FINALISED:
         raise AppError("credit_note_needs_finalised_invoice", "Un avoir corrige une facture émise.")
@@ -191,12 +290,8 @@ def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None
                    corrects=invoice, operation=invoice.operation, exemption_mention=invoice.exemption_mention,
                    created_by=_user(acting_user))
     built = _lines(note, lines)
-    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in built)
-    already = -sum((n.total_incl_vat for n in invoice.credit_notes.all()), Decimal("0.00"))
-    if totals.incl_vat + already > invoice.total_incl_vat:
-        raise AppError("credit_note_exceeds_invoice",
-                       f"L'avoir dépasse le reste de la facture ({invoice.total_incl_vat - already} € TTC).",
-                       field="lines")
+    exemption_check(note, built)
+    _credit_note_check(invoice, built)
     note.save()
     InvoiceLine.objects.bulk_create(built)
     _store_totals(note, built)
@@ -241,27 +336,38 @@ class PaymentState:
     PARTLY_PAID = "partly_paid"
     PAID = "paid"
     OVERDUE = "overdue"
-    LABELS = {OPEN: "à régler", PARTLY_PAID: "partiellement réglée", PAID: "réglée", OVERDUE: "en retard"}
+    CREDITED = "credited"
+    LABELS = {OPEN: "à régler", PARTLY_PAID: "partiellement réglée", PAID: "réglée", OVERDUE: "en retard",
+              CREDITED: "annulée par avoir"}
 
 
-def invoice_balance(invoice: Invoice) -> Decimal:
-    """What the customer still owes: total incl. VAT − payments − issued credit notes."""
+def _paid_and_credited(invoice: Invoice) -> tuple[Decimal, Decimal]:
+    """Payments received and issued credit notes (as a positive amount incl. VAT)."""
     from django.db.models import Sum
 
     paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     credited = invoice.credit_notes.filter(status=Invoice.Status.FINALISED).aggregate(
         s=Sum("total_incl_vat"))["s"] or Decimal("0.00")
-    return invoice.total_incl_vat - paid + credited
+    return paid, -credited
+
+
+def invoice_balance(invoice: Invoice) -> Decimal:
+    """What the customer still owes: total incl. VAT − payments − issued credit notes."""
+    paid, credited = _paid_and_credited(invoice)
+    return invoice.total_incl_vat - paid - credited
 
 
 def invoice_payment_state(invoice: Invoice, *, today: date | None = None) -> str:
-    balance = invoice_balance(invoice)
+    """Settled (paid, or cancelled by credit notes when nothing was paid), else overdue past the
+    due date, else partly paid or open. A credit note alone does not make an invoice partly paid."""
+    paid, credited = _paid_and_credited(invoice)
+    balance = invoice.total_incl_vat - paid - credited
     if balance <= 0:
-        return PaymentState.PAID
+        return PaymentState.CREDITED if paid == 0 and credited > 0 else PaymentState.PAID
     today = today or timezone.localdate()
     if invoice.due_on and invoice.due_on < today:
         return PaymentState.OVERDUE
-    return PaymentState.PARTLY_PAID if balance < invoice.total_incl_vat else PaymentState.OPEN
+    return PaymentState.PARTLY_PAID if paid > 0 else PaymentState.OPEN
 
 
 @transaction.atomic

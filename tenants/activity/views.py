@@ -1,6 +1,7 @@
 """Invoicing pages: customers, invoice drafts, finalisation, credit notes, PDF."""
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
-from essaim.core.params import year_param
+from essaim.core.params import int_param, year_param
 from essaim.ui.access import member_required
 from tenants.people.selectors import access_person, people_visible_to
 
@@ -29,20 +30,43 @@ from .selectors import (
 )
 
 LINE_ROWS = 6
+MAX_ROWS = 40
 
 
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["entrepreneur", "kind", "name", "siren", "siret", "vat_number", "email", "billing_address",
-                  "billing_postal_code", "billing_city", "delivery_address"]
+                  "billing_postal_code", "billing_city", "country", "delivery_address"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:  # identifiers are often typed with spaces or dots: "732 829 320"
+            data = data.copy()
+            for name in ("siren", "siret", "vat_number"):
+                if name in data:
+                    data[name] = data[name].replace(" ", "").replace(".", "").upper()
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if "siren" in self.errors:
+            return data
+        try:
+            services.customer_siren_check(kind=data.get("kind", ""), country=data.get("country", ""),
+                                          siren=data.get("siren", ""))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    self.add_error(field, error)
+        return data
 
 
 class InvoiceForm(forms.Form):
     customer = forms.ModelChoiceField(label=gettext_lazy("Client"), queryset=Customer.objects.none())
     operation = forms.ChoiceField(label=gettext_lazy("Nature des opérations"), choices=Invoice.Operation.choices)
-    exemption_mention = forms.CharField(label=gettext_lazy("Mention d'exonération de TVA"), required=False)
-    purchase_order = forms.CharField(label=gettext_lazy("N° de bon de commande"), required=False)
+    exemption_mention = forms.CharField(label=gettext_lazy("Mention d'exonération de TVA"), max_length=200,
+                                        required=False)
+    purchase_order = forms.CharField(label=gettext_lazy("N° de bon de commande"), max_length=60, required=False)
 
 
 def lines_from_post(post, rows: int = LINE_ROWS) -> list[services.LineInput]:
@@ -60,6 +84,25 @@ def lines_from_post(post, rows: int = LINE_ROWS) -> list[services.LineInput]:
     return lines
 
 
+def line_rows(request, existing: int = 0) -> int:
+    """How many line rows a document form shows: as posted (bounded), else the lines and two blank."""
+    posted = int_param(request.POST.get("rows"))
+    if posted is not None:
+        return max(LINE_ROWS, min(posted, MAX_ROWS))
+    return max(LINE_ROWS, min(existing + 2, MAX_ROWS))
+
+
+def line_row_values(request, lines, rows: int) -> list[dict]:
+    """What each line row shows: the posted values after an error, else `lines` (a document's
+    lines or `LineInput`s), then blank rows."""
+    if request.method == "POST":
+        return [{name: request.POST.get(f"line-{i}-{name}", "")
+                 for name in ("description", "quantity", "unit", "unit_price", "vat_rate")} for i in range(rows)]
+    values = [{"description": line.description, "quantity": f"{Decimal(str(line.quantity)).normalize():f}",
+               "unit": line.unit, "unit_price": str(line.unit_price), "vat_rate": line.vat_rate} for line in lines]
+    return values + [{} for _ in range(rows - len(values))]
+
+
 @login_required
 @member_required()
 def invoice_list(request):
@@ -72,26 +115,102 @@ def invoice_list(request):
     })
 
 
+def _invoice_form_page(request, invoice: Invoice | None):
+    """A new invoice draft (invoice None), or an invoice or credit-note draft being edited."""
+    is_note = invoice is not None and invoice.kind == Invoice.Kind.CREDIT_NOTE
+    initial = {}
+    if invoice is not None:
+        initial = {"customer": invoice.customer_id, "operation": invoice.operation,
+                   "exemption_mention": invoice.exemption_mention, "purchase_order": invoice.purchase_order}
+    form = InvoiceForm(request.POST or None, initial=initial)
+    if is_note:  # a credit note is to the corrected invoice's customer
+        del form.fields["customer"], form.fields["purchase_order"]
+    else:
+        customers = customers_visible_to(request.membership)
+        if invoice is not None:
+            customers = customers.filter(entrepreneur_id=invoice.entrepreneur_id)
+        form.fields["customer"].queryset = customers
+    rows = line_rows(request, invoice.lines.count() if invoice is not None else 0)
+    error = None
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            lines = lines_from_post(request.POST, rows)
+            try:
+                if invoice is None:
+                    invoice = services.invoice_create_draft(
+                        entrepreneur=data["customer"].entrepreneur, customer=data["customer"], lines=lines,
+                        operation=data["operation"], exemption_mention=data["exemption_mention"],
+                        purchase_order=data["purchase_order"], acting_user=request.user)
+                else:
+                    invoice = services.invoice_update_draft(invoice=invoice, lines=lines, acting_user=request.user,
+                                                            **data)
+            except AppError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Brouillon enregistré."))
+                return redirect("activity:invoice", pk=invoice.pk)
+        else:
+            error = _("Le formulaire comporte des erreurs : voyez les champs signalés.")
+    return render(request, "activity/invoice_form.html", {
+        "form": form, "error": error, "invoice": invoice, "rows": rows, "vat_rates": VatRate.choices,
+        "row_values": line_row_values(request, invoice.lines.all() if invoice is not None else [], rows),
+        "remaining": services.credit_note_remaining(invoice.corrects, excluding=invoice) if is_note else None,
+    }, status=400 if request.method == "POST" else 200)
+
+
 @login_required
 @member_required()
 def invoice_create(request):
-    form = InvoiceForm(request.POST or None)
-    form.fields["customer"].queryset = customers_visible_to(request.membership)
+    return _invoice_form_page(request, None)
+
+
+@login_required
+@member_required()
+def invoice_edit(request, pk: int):
+    """Edit a draft: an invoice's by whoever sees it (as it was drafted), a credit note's by the
+    director or accounts (who establish credit notes). An issued document is never edited."""
+    invoice = access_invoice(request.membership, pk)
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE and request.membership.role not in FINANCE_ROLES:
+        raise PermissionDenied
+    if invoice.status != Invoice.Status.DRAFT:
+        message = _("Le document %(n)s est émis : il ne se modifie plus.") % {"n": invoice.number}
+        if invoice.kind == Invoice.Kind.INVOICE:
+            message += " " + _("Établissez un avoir pour le corriger.")
+        messages.error(request, message)
+        return redirect("activity:invoice", pk=invoice.pk)
+    return _invoice_form_page(request, invoice)
+
+
+@login_required
+@member_required(*FINANCE_ROLES)
+def credit_note_new(request, pk: int):
+    """A credit note on an issued invoice: the lines and quantities (or amounts) to credit,
+    offered as what remains of the invoice, never beyond it (checked by the service)."""
+    invoice = access_invoice(request.membership, pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.FINALISED:
+        messages.error(request, _("Un avoir corrige une facture émise."))
+        return redirect("activity:invoice", pk=invoice.pk)
+    remaining = services.credit_note_remaining(invoice)
+    if request.method != "POST" and remaining.incl_vat <= 0:
+        messages.error(request, _("La facture %(n)s est déjà entièrement couverte par ses avoirs.") % {
+            "n": invoice.number})
+        return redirect("activity:invoice", pk=invoice.pk)
+    suggested = services.credit_note_remaining_lines(invoice)
+    rows = line_rows(request, len(suggested))
     error = None
-    if request.method == "POST" and form.is_valid():
-        customer = form.cleaned_data["customer"]
+    if request.method == "POST":
         try:
-            invoice = services.invoice_create_draft(
-                entrepreneur=customer.entrepreneur, customer=customer, lines=lines_from_post(request.POST),
-                operation=form.cleaned_data["operation"], exemption_mention=form.cleaned_data["exemption_mention"],
-                purchase_order=form.cleaned_data["purchase_order"], acting_user=request.user)
+            note = services.credit_note_create(invoice=invoice, lines=lines_from_post(request.POST, rows),
+                                               acting_user=request.user)
         except AppError as exc:
             error = exc.message
         else:
-            messages.success(request, _("Brouillon enregistré."))
-            return redirect("activity:invoice", pk=invoice.pk)
-    return render(request, "activity/invoice_form.html", {
-        "form": form, "error": error, "rows": range(LINE_ROWS), "vat_rates": VatRate.choices, "post": request.POST,
+            messages.success(request, _("Avoir créé en brouillon : vérifiez-le, puis émettez-le."))
+            return redirect("activity:invoice", pk=note.pk)
+    return render(request, "activity/credit_note_form.html", {
+        "invoice": invoice, "remaining": remaining, "error": error, "rows": rows, "vat_rates": VatRate.choices,
+        "row_values": line_row_values(request, suggested, rows),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -104,8 +223,12 @@ def invoice_detail(request, pk: int):
     lines = list(invoice.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
     quote = Quote.objects.filter(invoice=invoice).only("pk", "number").first()
+    can_finalise = request.membership.role in FINANCE_ROLES
     context = {"invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative, "quote": quote,
-               "can_finalise": request.membership.role in FINANCE_ROLES, "methods": Payment.Method.choices}
+               "can_finalise": can_finalise, "methods": Payment.Method.choices,
+               "can_edit": invoice.status == Invoice.Status.DRAFT and (
+                   invoice.kind == Invoice.Kind.INVOICE or can_finalise),
+               "credit_notes": list(invoice.credit_notes.order_by("id")) if invoice.kind == Invoice.Kind.INVOICE else []}
     if invoice.status == Invoice.Status.FINALISED and invoice.kind == Invoice.Kind.INVOICE:
         state = services.invoice_payment_state(invoice)
         context.update(payments=invoice.payments.all(), balance=services.invoice_balance(invoice),

@@ -14,16 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
-from essaim.core.params import int_param
 from essaim.ui.access import member_required
 
 from . import quotes as services
 from .models import QUOTE_VALIDITY_DAYS, Customer, Invoice, Quote, VatRate
 from .selectors import access_quote, customers_visible_to, quotes_filter, quotes_visible_to
 from .totals import compute_totals
-from .views import LINE_ROWS, lines_from_post
-
-MAX_ROWS = 40
+from .views import line_row_values, line_rows, lines_from_post
 
 
 class QuoteForm(forms.Form):
@@ -36,24 +33,6 @@ class QuoteForm(forms.Form):
     operation = forms.ChoiceField(label=gettext_lazy("Nature des opérations"), choices=Invoice.Operation.choices)
     exemption_mention = forms.CharField(label=gettext_lazy("Mention d'exonération de TVA"), max_length=200,
                                         required=False)
-
-
-def _rows(request, existing: int = 0) -> int:
-    posted = int_param(request.POST.get("rows"))
-    if posted is not None:
-        return max(LINE_ROWS, min(posted, MAX_ROWS))
-    return max(LINE_ROWS, min(existing + 2, MAX_ROWS))
-
-
-def _row_values(request, quote: Quote | None, rows: int) -> list[dict]:
-    """What each line row shows: the posted values after an error, else the draft's lines."""
-    if request.method == "POST":
-        return [{name: request.POST.get(f"line-{i}-{name}", "")
-                 for name in ("description", "quantity", "unit", "unit_price", "vat_rate")} for i in range(rows)]
-    values = [{"description": line.description, "quantity": f"{line.quantity.normalize():f}", "unit": line.unit,
-               "unit_price": str(line.unit_price), "vat_rate": line.vat_rate}
-              for line in (quote.lines.all() if quote else [])]
-    return values + [{} for _ in range(rows - len(values))]
 
 
 @login_required
@@ -76,7 +55,7 @@ def _form_page(request, quote: Quote | None):
                    "operation": quote.operation, "exemption_mention": quote.exemption_mention}
     form = QuoteForm(request.POST or None, initial=initial)
     form.fields["customer"].queryset = customers_visible_to(request.membership)
-    rows = _rows(request, quote.lines.count() if quote else 0)
+    rows = line_rows(request, quote.lines.count() if quote else 0)
     error = None
     if request.method == "POST":
         if form.is_valid():
@@ -98,7 +77,7 @@ def _form_page(request, quote: Quote | None):
         else:
             error = _("Le formulaire comporte des erreurs : voyez les champs signalés.")
     return render(request, "activity/quote_form.html", {
-        "form": form, "error": error, "quote": quote, "rows": rows, "row_values": _row_values(request, quote, rows),
+        "form": form, "error": error, "quote": quote, "rows": rows, "row_values": line_row_values(request, quote.lines.all() if quote else [], rows),
         "vat_rates": VatRate.choices,
     }, status=400 if request.method == "POST" else 200)
 
