@@ -52,6 +52,7 @@ def entry_post(*, journal: str, date, piece_ref: str, piece_date, label: str, le
     number = f"{date.year}-{sequence.next_value:06d}"
     sequence.next_value += 1
     sequence.save(update_fields=["next_value"])
+    # Stamped under the lock: validation times follow the numbers (the FEC's order).
     entry = Entry.objects.create(journal=journal, number=number, date=date, piece_ref=piece_ref[:35],
                                  piece_date=piece_date, label=label[:200], entrepreneur=entrepreneur, source=source,
                                  validated_at=timezone.now())
@@ -92,13 +93,30 @@ def ledger_post_payment(payment) -> Entry:
                       entrepreneur=invoice.entrepreneur)
 
 
+def account_labels(numbers) -> dict[str, str]:
+    """The label of each account: the CAE's own (its chart of accounts, installed from a network
+    template or edited, tenants/catalogue) where it has one, else the built-in PCG label, else "".
+
+    Read through the app registry: the ledger does not depend on the catalogue app."""
+    from django.apps import apps
+
+    numbers = list(numbers)
+    labels = {number: ACCOUNTS.get(number, "") for number in numbers}
+    if numbers and apps.is_installed("tenants.catalogue"):
+        own = apps.get_model("catalogue", "AccountLabel").objects.filter(number__in=numbers).exclude(label="")
+        labels.update(own.values_list("number", "label"))
+    return labels
+
+
 def trial_balance(*, year: int) -> list[dict]:
-    """Totals per account for the year; the sum of balances is zero."""
+    """Totals per account for the year, labelled as in the CAE's chart of accounts; the sum of
+    balances is zero."""
     from django.db.models import Sum
 
-    rows = (EntryLine.objects.filter(entry__date__year=year).values("account")
-            .annotate(debit=Sum("debit"), credit=Sum("credit")).order_by("account"))
-    return [{"account": r["account"], "label": ACCOUNTS.get(r["account"], ""), "debit": r["debit"],
+    rows = list(EntryLine.objects.filter(entry__date__year=year).values("account")
+                .annotate(debit=Sum("debit"), credit=Sum("credit")).order_by("account"))
+    labels = account_labels(r["account"] for r in rows)
+    return [{"account": r["account"], "label": labels[r["account"]], "debit": r["debit"],
              "credit": r["credit"], "balance": r["debit"] - r["credit"]} for r in rows]
 
 
@@ -120,7 +138,9 @@ def ledger_post_expense(claim) -> Entry:
     legs = [Leg(account, label, debit=amount) for account, amount in sorted(by_account.items())]
     legs.append(Leg("44566", label, debit=vat))
     legs.append(Leg("4671", label, credit=total, aux_account=f"E{person.pk:06d}", aux_label=str(person)))
-    day = (claim.decided_at or timezone.now()).date()
+    # The day in the CAE's time zone (TIME_ZONE, Europe/Paris), as the activity statement groups
+    # `decided_at` by month: an approval at 00:30 on 1 March is a March expense, not February's (UTC).
+    day = timezone.localdate(claim.decided_at or timezone.now())
     return entry_post(journal="HA", date=day, piece_ref=f"NDF-{claim.pk}", piece_date=day, label=label,
                       legs=legs, source=f"expense:{claim.pk}", entrepreneur=person)
 
@@ -155,7 +175,7 @@ def fec_export_run(*, export_id: int) -> str:
     from django.conf import settings
     from django.db import connection
 
-    from .fec import fec_validate, fec_write
+    from .fec import fec_validate_file, fec_write
     from .models import FecExport
 
     export = FecExport.objects.get(pk=export_id)
@@ -166,10 +186,9 @@ def fec_export_run(*, export_id: int) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         path = fec_write(year=export.year, siren=connection.tenant.siren, folder=folder)
-        with path.open(encoding="utf-8") as handle:
-            errors = fec_validate(handle, year=export.year)
+        errors = fec_validate_file(path, year=export.year, siren=connection.tenant.siren)
         if errors:
-            raise ValueError(f"ligne {errors[0].line} : {errors[0].message}")
+            raise ValueError(str(errors[0]))
         with path.open(encoding="utf-8") as handle:
             count = sum(1 for _ in handle) - 1
     except Exception as exc:  # noqa: BLE001 - recorded on the job, shown to the client
@@ -216,12 +235,18 @@ def entries_post_bulk(specs: list[EntrySpec]) -> int:
         todo.append((spec, legs))
     if not todo:
         return 0
+    years = sorted({spec.date.year for spec, _ in todo})
+    sequences = {}
+    for year in years:  # locked in one order (ascending years): two posts never deadlock
+        EntrySequence.objects.get_or_create(year=year)
+        sequences[year] = EntrySequence.objects.select_for_update().get(year=year)
+    # Stamped once the locks are held, not before: the FEC lists entries by validation time, and
+    # an entry stamped while it waited would come before the lower number posted in the meantime.
     now = timezone.now()
     entries = []
-    for year in sorted({spec.date.year for spec, _ in todo}):
+    for year in years:
         batch = [(spec, legs) for spec, legs in todo if spec.date.year == year]
-        EntrySequence.objects.get_or_create(year=year)
-        sequence = EntrySequence.objects.select_for_update().get(year=year)
+        sequence = sequences[year]
         first = sequence.next_value
         sequence.next_value += len(batch)
         sequence.save(update_fields=["next_value"])

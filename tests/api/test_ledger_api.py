@@ -37,8 +37,15 @@ def api(coop, key):
 
 
 def test_trial_balance(world, books):
+    from tenants.catalogue.models import AccountLabel
+
+    with tenant_context(world.cae_a):
+        AccountLabel.objects.create(number="706", label="Prestations des entrepreneur·es")
     rows = {r["account"]: r for r in api(world.cae_a, books["key"]).get("/api/v1/trial-balance?year=2026").json()}
     assert rows["706"]["credit"] == "800.00" and rows["411"]["debit"] == "960.00"
+    assert rows["706"]["label"] == "Prestations des entrepreneur·es", "the CAE's chart of accounts first"
+    assert rows["411"]["label"] == "Clients", "else the built-in label"
+    assert set(rows["706"]) == {"account", "label", "debit", "credit", "balance"}
     bad = api(world.cae_a, books["key"]).get("/api/v1/trial-balance?year=deux-mille")
     assert bad.status_code == 400 and bad.json()["field"] == "year"
 

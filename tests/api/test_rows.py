@@ -64,7 +64,10 @@ def test_decimals_off_scale_and_datetimes_go_through_drf():
 
 ENDPOINTS = ["/api/v1/invoices", "/api/v1/invoices/{id}", "/api/v1/customers", "/api/v1/payments",
              "/api/v1/expense-claims", "/api/v1/expense-claims/{id}", "/api/v1/ledger-entries",
-             "/api/v1/ledger-entries/{id}"]
+             "/api/v1/ledger-entries/{id}", "/api/v1/trial-balance", "/api/v1/fec-exports/{id}",
+             "/api/v1/fec-exports/{id}/file"]
+# (method, path, status) of the operations that are not a plain GET answering 200
+OTHER_OPERATIONS = [("post", "/api/v1/fec-exports", "202")]
 
 
 def _properties(spec, ref, seen):
@@ -80,29 +83,45 @@ def _properties(spec, ref, seen):
                 yield from _properties(spec, sub["$ref"], seen)
 
 
+def _item_ref(spec, schema):
+    """The component each item of a body is: a page's results, a list's items, or the object
+    itself; None for a file."""
+    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+    if ref is None:
+        return None
+    component = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return component["properties"]["results"]["items"]["$ref"] if "results" in component.get(
+        "properties", {}) else ref
+
+
 def test_schema_documents_every_field_and_filter(world):
     spec = Client(HTTP_HOST=f"{world.cae_a.slug}.localhost").get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     undocumented = []
     seen: set[str] = set()
-    for path in ENDPOINTS:
-        operation = spec["paths"][path]["get"]
+    for method, path, status in [("get", path, "200") for path in ENDPOINTS] + OTHER_OPERATIONS:
+        operation = spec["paths"][path][method]
         assert operation["security"] == [{"CleApi": []}], path
         for parameter in operation.get("parameters", []):
             if not parameter.get("description"):
                 undocumented.append((path, parameter["name"]))
-        content = operation["responses"]["200"]["content"]["application/json"]["schema"]
-        ref = content.get("$ref")
-        paginated = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-        item_ref = paginated["properties"]["results"]["items"]["$ref"] if "results" in paginated.get(
-            "properties", {}) else ref
-        for component, prop_name, prop in _properties(spec, item_ref, seen):
-            if not prop.get("description"):
-                undocumented.append((component, prop_name))
+        response = operation["responses"][status]
+        bodies = [*response["content"].values(), *operation.get("requestBody", {}).get("content", {}).values()]
+        for body in bodies:
+            item_ref = _item_ref(spec, body["schema"])
+            if item_ref is None:  # a file: the response itself says what it is
+                if not response.get("description"):
+                    undocumented.append((path, "response"))
+                continue
+            for component, prop_name, prop in _properties(spec, item_ref, seen):
+                if not prop.get("description"):
+                    undocumented.append((component, prop_name))
     assert not undocumented
-    assert {"ExpenseClaim", "ExpenseLine", "Entry", "EntryLine", "Invoice", "InvoiceLine"} <= seen
+    assert {"ExpenseClaim", "ExpenseLine", "Entry", "EntryLine", "Invoice", "InvoiceLine", "TrialBalanceRow",
+            "FecExportOutput", "YearInputRequest"} <= seen
     filters = {p["name"] for p in spec["paths"]["/api/v1/ledger-entries"]["get"]["parameters"]}
     assert {"journal", "date_from", "date_to", "account", "updated_since", "cursor", "page_size"} <= filters
+    assert {p["name"] for p in spec["paths"]["/api/v1/trial-balance"]["get"]["parameters"]} == {"year"}
     for path in ("/api/v1/invoices", "/api/v1/customers", "/api/v1/payments", "/api/v1/expense-claims"):
         assert "updated_since" in {p["name"] for p in spec["paths"][path]["get"]["parameters"]}, path
 

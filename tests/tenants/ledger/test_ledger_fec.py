@@ -1,40 +1,17 @@
 """The journal balances and matches the invoices; the FEC passes our validator, and the validator
 catches deliberately broken files; entries are immutable."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from tenants.activity.services import (
-    LineInput,
-    credit_note_create,
-    invoice_create_draft,
-    invoice_finalise,
-    payment_record,
-)
-from tenants.ledger.fec import COLUMNS, fec_lines, fec_validate
+from tenants.ledger.fec import COLUMNS, fec_lines, fec_validate, fec_validate_file
 from tenants.ledger.models import Entry, EntryLine
 from tenants.ledger.services import ledger_post_invoice, trial_balance
-from tests.factories import make_customer, make_person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def books(in_cae_a):
-    person = make_person()
-    customer = make_customer(person, "Boulangerie\tDupont \\ fils")
-    a = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
-        LineInput("Conseil", "2", "250", "20.00"), LineInput("Livre", "1", "30", "5.50")]), on=date(2026, 2, 1))
-    b = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
-        LineInput("Site", "1", "1200")]), on=date(2026, 3, 1))
-    invoice_finalise(invoice=credit_note_create(invoice=b, lines=[LineInput("Remise", "1", "200")]),
-                     on=date(2026, 3, 5))
-    payment_record(invoice=a, amount=str(a.total_incl_vat), received_on=date(2026, 2, 20))
-    return person, customer, [a, b]
 
 
 def test_journal_balances_and_matches_the_invoices(books):
@@ -102,10 +79,19 @@ def test_validator_catches_imbalance_bom_and_header(books):
 
 
 def test_export_command(world, books, tmp_path):
+    from django.db import connection
+
+    from essaim.cooperatives.models import Cooperative
+
+    # As in a shell: the connection has only read the public schema when the command starts.
+    connection.set_schema_to_public()
+    assert Cooperative.objects.filter(slug="alpha").exists()
     call_command("export_fec", cooperative="alpha", year=2026, output=str(tmp_path))
     (path,) = tmp_path.iterdir()
     assert path.name == f"{world.cae_a.siren}FEC20261231.txt"
-    assert path.read_bytes().startswith(b"JournalCode\t")
+    body = path.read_text(encoding="utf-8")
+    assert body.startswith("JournalCode\t") and "\t2026-000004\t" in body
+    assert fec_validate_file(path, year=2026, siren=world.cae_a.siren) == []
     with pytest.raises(CommandError, match="CAE inconnue"):
         call_command("export_fec", cooperative="inconnue", year=2026, output=str(tmp_path))
 

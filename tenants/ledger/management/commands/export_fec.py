@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management import BaseCommand, CommandError
 
 from essaim.cooperatives.models import Cooperative
-from tenants.ledger.fec import fec_validate, fec_write
+from tenants.ledger.fec import fec_validate_file, fec_write
 
 
 class Command(BaseCommand):
@@ -23,9 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"Dossier introuvable : {folder}")
         with coop:
             path = fec_write(year=year, siren=coop.siren, folder=folder)
-        with path.open(encoding="utf-8") as handle:
-            errors = fec_validate(handle, year=year)
+        errors = fec_validate_file(path, year=year, siren=coop.siren)
         if errors:
-            raise CommandError(f"{path} : {len(errors)} erreur(s), la première ligne {errors[0].line} : "
-                               f"{errors[0].message}")
+            raise CommandError(f"{path} : {len(errors)} erreur(s), la première, {errors[0]}")
         self.stdout.write(self.style.SUCCESS(f"FEC écrit et vérifié : {path}"))
