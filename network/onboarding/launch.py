@@ -8,8 +8,11 @@ connection:
    migrations replayed when the pool is empty), the Cooperative row and its Domain. Its own
    atomic block is a savepoint of ours; the spare's rename and the removal of its SpareSchema row
    roll back with us (PostgreSQL DDL is transactional), and its pool-refill task is queued with
-   `on_commit`, so a rolled-back launch queues nothing.
+   `on_commit`, so a rolled-back launch queues nothing. The registry's contribution rate is the
+   business plan's (`launch_rate`).
 2. ``templates`` — the network's launch templates (`network.resources.templates.templates_install`).
+   When the business plan gives the rate, a template's `contribution_rate` is recorded as offered
+   and left alone: the plan's rate wins, also over later installs of the same template.
 3. ``sites`` — the head office and the other places of the project, as `tenants.people.Site`
    rows in the new schema.
 4. ``directors`` — a director Membership for every founder, and their e-mails (sent on commit).
@@ -26,6 +29,8 @@ its writes), so tests prove the rollback of each step with a real exception, wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -38,7 +43,7 @@ from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
 from essaim.core.errors import AppError
 
-from .models import ProjectMember, SetupProject
+from .models import BusinessPlan, ProjectMember, SetupProject
 from .services import (
     _from_validation,
     _password_link,
@@ -74,17 +79,39 @@ def department_of(postal_code: str) -> str:
     return postal_code[:2]
 
 
+DEFAULT_RATE = Decimal("10.00")  # the registry's rate when neither the plan nor a template gives one
+
+
+@dataclass(frozen=True)
+class LaunchRate:
+    rate: Decimal | None  # None: the plan gives none (no plan, or a tiered plan without bands)
+    first_band_of_tiers: bool = False  # the plan is tiered: only its first band is carried over
+
+
+def launch_rate(plan: BusinessPlan | None) -> LaunchRate:
+    """The contribution rate the CAE opens with, from its business plan: the flat rate, or — for a
+    tiered plan — the rate of its first band (from 0 €). A CAE's rates are flat
+    (`tenants.activity.ContributionRate` is one rate per date, with no bands), so the other bands
+    are not carried over; the project page says so before the launch. Reads `plan.bands` through
+    `.all()`, so a prefetch is used."""
+    if plan is None:
+        return LaunchRate(None)
+    if plan.rate_mode == BusinessPlan.RateMode.FLAT:
+        return LaunchRate(plan.flat_rate)
+    bands = sorted(plan.bands.all(), key=lambda band: band.lower_bound)
+    return LaunchRate(bands[0].rate if bands else None, first_band_of_tiers=bool(bands))
+
+
 def _step_provision(project: SetupProject, state: dict, acting_user) -> None:
-    plan = getattr(project, "business_plan", None)
-    rate = plan.flat_rate if plan is not None and plan.rate_mode == "flat" else (
-        plan.bands.order_by("lower_bound").values_list("rate", flat=True).first() if plan is not None else None)
+    rate = launch_rate(BusinessPlan.objects.filter(project=project).first()).rate
+    state["plan_rate"] = rate
     try:
         state["cooperative"] = cooperative_create(
             name=project.name, legal_name=project.legal_name, slug=project.slug, siren=project.siren,
             siret=project.siret, region=project.region, address=project.address, postal_code=project.postal_code,
             city=project.city,
             kind=Cooperative.Kind.REGIONAL if project.sector == Cooperative.Sector.MULTI else Cooperative.Kind.SECTOR,
-            sector=project.sector, contribution_rate=rate if rate is not None else "10.00",
+            sector=project.sector, contribution_rate=rate if rate is not None else DEFAULT_RATE,
             iban=project.iban, bic=project.bic, acting_user=acting_user,
         )
     except ValidationError as exc:
@@ -95,7 +122,10 @@ def _step_provision(project: SetupProject, state: dict, acting_user) -> None:
 def _step_templates(project: SetupProject, state: dict, acting_user) -> None:
     from network.resources.templates import templates_install
 
-    state["templates"] = templates_install(cooperative=state["cooperative"], acting_user=acting_user)
+    # The plan's rate is already the registry's (provision): a template's rate must not supersede
+    # it from launch day. Without a plan rate, the template's rate scheme applies.
+    state["templates"] = templates_install(cooperative=state["cooperative"], acting_user=acting_user,
+                                           keep_contribution_rate=state.get("plan_rate") is not None)
     connection.set_schema_to_public()
 
 

@@ -20,7 +20,7 @@ from essaim.core.errors import AppError
 from . import selectors, services
 from .charts import forecast_chart
 from .exports import plan_csv, plan_table, plan_xlsx
-from .launch import launch_blockers, project_launch
+from .launch import DEFAULT_RATE, launch_blockers, launch_rate, project_launch
 from .models import BusinessPlan, Partner, ProjectMember, SetupProject, Task
 from .stages import StageKey
 
@@ -120,6 +120,7 @@ def _project_context(request, project, role):
     context["legal_blockers"] = services.legal_stage_blockers(project)
     context["launch_blockers"] = (launch_blockers(project, legal=context["legal_blockers"])
                                   if project.cooperative_id is None else [])
+    context["launch_rate"], context["default_rate"] = launch_rate(plan), DEFAULT_RATE
     if project.cooperative_id is not None:
         from .figures import first_figures
 

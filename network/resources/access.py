@@ -1,11 +1,12 @@
 """Who sees what in the library and the working groups: one Viewer per request, built from the
-user's active memberships, and the querysets every page and endpoint goes through."""
+user's active memberships (plus founder roles on open setup projects and places in active
+working groups), and the querysets every page and endpoint goes through."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Value
 from django.http import Http404
 
 from essaim.accounts.models import Membership
@@ -19,6 +20,12 @@ class Viewer:
     is_network_staff: bool = False
     cooperative_ids: frozenset[int] = field(default_factory=frozenset)  # active memberships, any role
     director_of: frozenset[int] = field(default_factory=frozenset)
+    # A founder of a CAE being set up (network/onboarding, project still open): no CAE yet, but a
+    # member of the network for what it shares with its members (« network » visibility).
+    is_founder: bool = False
+    # The coordinator or a member (in person) of an active working group, possibly outside any
+    # CAE (a partner, a consultant): they work with the network's members, so they count as one.
+    in_working_group: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -26,8 +33,10 @@ class Viewer:
 
     @property
     def is_member(self) -> bool:
-        """A member of the network: its staff, or anyone with an active membership of a CAE."""
-        return self.is_network_staff or bool(self.cooperative_ids)
+        """A member of the network: its staff, anyone with an active membership of a CAE, the
+        founders of an open setup project (their CAE does not exist yet), and the coordinators
+        and member users of an active working group."""
+        return self.is_network_staff or bool(self.cooperative_ids) or self.is_founder or self.in_working_group
 
     @property
     def user_id(self):
@@ -37,15 +46,37 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
+# Markers of viewer_for's extra rows (never Membership roles).
+FOUNDER = "__founder__"
+GROUP_MEMBER = "__group__"
+
+
 def viewer_for(user) -> Viewer:
-    """One query (the user's active memberships). Built once per request by the views; not
-    cached on the user object, so a membership ended a moment ago is never honoured."""
+    """One query: the user's active memberships, plus one marker row per open setup project they
+    found and per active working group they coordinate or belong to in person. Built once per
+    request by the views; not cached on the user object, so a membership ended (or a project
+    closed, a group left) a moment ago is never honoured."""
+    from network.onboarding.models import ProjectMember, SetupProject
+
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
         return ANONYMOUS
-    rows = list(Membership.objects.filter(user=user, is_active=True).values_list("cooperative_id", "role"))
+
+    def marker(qs, name: str):
+        return qs.annotate(no_cooperative=Value(None, output_field=IntegerField()),
+                           marker=Value(name, output_field=CharField())).values_list("no_cooperative", "marker")
+
+    memberships = Membership.objects.filter(user=user, is_active=True).values_list("cooperative_id", "role")
+    founder = marker(ProjectMember.objects.filter(user=user, role=ProjectMember.Role.FOUNDER,
+                                                  project__status=SetupProject.Status.OPEN), FOUNDER)
+    in_group = marker(WorkingGroup.objects.filter(Q(coordinator=user) | Q(member_users=user), is_active=True)
+                      .order_by(), GROUP_MEMBER)
+    rows = list(memberships.union(founder, in_group, all=True))
+    cooperatives = [(c, r) for c, r in rows if r not in (FOUNDER, GROUP_MEMBER)]
     return Viewer(user=user, is_network_staff=bool(getattr(user, "is_network_staff", False)),
-                  cooperative_ids=frozenset(c for c, _ in rows),
-                  director_of=frozenset(c for c, r in rows if r == Membership.Role.DIRECTOR))
+                  cooperative_ids=frozenset(c for c, _ in cooperatives),
+                  director_of=frozenset(c for c, r in cooperatives if r == Membership.Role.DIRECTOR),
+                  is_founder=any(r == FOUNDER for _, r in rows),
+                  in_working_group=any(r == GROUP_MEMBER for _, r in rows))
 
 
 def _named_for(cooperative_ids) -> Q:
@@ -58,9 +89,10 @@ def visibility_q(viewer: Viewer) -> Q:
     if viewer.is_network_staff:
         return Q()
     condition = Q(visibility=Resource.Visibility.PUBLIC)
-    if viewer.cooperative_ids:
-        ids = sorted(viewer.cooperative_ids)
+    if viewer.is_member:
         condition |= Q(visibility=Resource.Visibility.NETWORK)
+    if viewer.cooperative_ids:  # named CAEs: founders and group members outside a CAE see none
+        ids = sorted(viewer.cooperative_ids)
         condition |= Q(visibility=Resource.Visibility.NAMED) & (Q(author_cooperative_id__in=ids) | _named_for(ids))
     return condition
 
@@ -91,7 +123,8 @@ def resource_get(viewer: Viewer, pk) -> Resource:
 
 def download_cooperative_id(viewer: Viewer, resource: Resource) -> int | None:
     """Which CAE a download is counted for: the viewer's CAE that grants access (the author or a
-    named one for a named-CAE resource), else their first CAE; None for anonymous and staff."""
+    named one for a named-CAE resource), else their first CAE; None for anonymous visitors,
+    network staff, founders and group members outside any CAE."""
     if not viewer.cooperative_ids:
         return None
     ids = sorted(viewer.cooperative_ids)

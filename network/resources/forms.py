@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.cooperatives.models import Cooperative
 
-from .models import Audience, Kind, Language, Resource, Sector, Theme
+from .models import Audience, Kind, Language, Resource, Sector, Theme, WorkingGroup
 
 
 class ProposeForm(forms.Form):
@@ -33,12 +33,18 @@ class ProposeForm(forms.Form):
     payload = forms.CharField(label=_("Contenu installable (JSON, modèles seulement)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
     install_at_launch = forms.BooleanField(label=_("Installer à chaque lancement de CAE"), required=False)
+    working_group = forms.ModelChoiceField(label=_("Produite par le groupe de travail"), required=False,
+                                           queryset=WorkingGroup.objects.none(), empty_label=_("— aucun —"))
 
-    def __init__(self, *args, authors: list[tuple[str, str]], can_launch: bool, **kwargs):
+    def __init__(self, *args, authors: list[tuple[str, str]], can_launch: bool, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["author"].choices = authors
         if not can_launch:
             del self.fields["install_at_launch"]
+        if groups is None:
+            del self.fields["working_group"]
+        else:
+            self.fields["working_group"].queryset = groups  # the groups the proposer may see
 
     def clean_payload(self):
         text = self.cleaned_data["payload"].strip()
@@ -55,6 +61,17 @@ class VersionForm(forms.Form):
     url = forms.URLField(label=_("… ou lien"), required=False, max_length=500, assume_scheme="https")
     notes = forms.CharField(label=_("Notes de version"), required=False, max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WorkingGroupForm(forms.Form):
+    """Which working group produced a resource (its page lists it)."""
+
+    working_group = forms.ModelChoiceField(label=_("Produite par le groupe de travail"), required=False,
+                                           queryset=WorkingGroup.objects.none(), empty_label=_("— aucun —"))
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["working_group"].queryset = groups
 
 
 class GroupForm(forms.Form):

@@ -1,10 +1,12 @@
 """French full-text search without the `unaccent` extension (the embedded PostgreSQL has no
 contrib modules; see docs/decisions/0004-french-search-without-unaccent.md).
 
-Accents are stripped by `essaim_unaccent(text)`, an IMMUTABLE SQL function (lower() then a
-one-character-for-one translate()) created by migration resources.0001, applied both to the
-indexed text and to the query before the built-in `french` configuration stems them. The
-document is a stored generated column: title weight A, summary B, body C, under a GIN index.
+Accents are stripped by `essaim_unaccent(text)`, an IMMUTABLE SQL function created by migration
+resources.0001 (redefined by resources.0003), applied both to the indexed text and to the query
+before the built-in `french` configuration stems them. It lower-cases ASCII only
+(`lower(… COLLATE "C")`) and maps the accented letters of French explicitly, lower and upper
+case, so its result does not depend on the database's LC_CTYPE; œ and æ become « oe » and « ae ».
+The document is a stored generated column: title weight A, summary B, body C, under a GIN index.
 
 ts_headline() runs on the folded text (so it matches what the index matched) and tells which
 words matched; `highlight()` marks those words in the original text, so excerpts keep their
@@ -19,25 +21,49 @@ from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db.models import BooleanField, FloatField, Func, TextField
 from django.utils.safestring import SafeString, mark_safe
 
-# One character for one: positions in the folded text are positions in the original.
+# The accented letters of French, lower case then upper case, each to its plain lower-case letter
+# (one for one, through translate()); then œ and æ (Œ and Æ lowered by the same translate())
+# expand to two letters. Upper case is mapped here rather than left to lower(), whose result
+# beyond ASCII depends on the database's LC_CTYPE (under a C locale, lower('É') is 'É').
 ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ’"
 PLAIN = "aaaaaaceeeeiiiinooooouuuuyy'"
-assert len(ACCENTED) == len(PLAIN)
-_TABLE = str.maketrans(ACCENTED, PLAIN)
+ACCENTED_UPPER = "ÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝŸ"
+LIGATURES = {"œ": "oe", "æ": "ae"}
+assert len(ACCENTED) == len(PLAIN) and ACCENTED[:-1].upper() == ACCENTED_UPPER
+_FROM = ACCENTED + ACCENTED_UPPER + "ŒÆ"
+_TO = PLAIN + PLAIN[:-1] + "œæ"
+_TABLE = str.maketrans({
+    **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},  # what lower(… COLLATE "C") does
+    **dict(zip(_FROM, _TO, strict=True)),
+    **{upper: LIGATURES[lower] for upper, lower in zip("ŒÆ", "œæ", strict=True)}, **LIGATURES,
+})
 
-UNACCENT_SQL = (
-    "CREATE OR REPLACE FUNCTION essaim_unaccent(text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
-    "$$ SELECT translate(lower($1), '{}', '{}') $$".format(ACCENTED.replace("'", "''"), PLAIN.replace("'", "''"))
-)
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fold_sql(argument: str) -> str:
+    sql = f'translate(lower({argument} COLLATE "C"), {_literal(_FROM)}, {_literal(_TO)})'
+    for letter, expanded in LIGATURES.items():
+        sql = f"replace({sql}, {_literal(letter)}, {_literal(expanded)})"
+    return sql
+
+
+# What migration resources.0003 installs (frozen there); a test compares the function in the
+# database with `fold`.
+UNACCENT_SQL = ("CREATE OR REPLACE FUNCTION essaim_unaccent(text) RETURNS text "
+                f"LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT {_fold_sql('$1')} $$")
 
 START, STOP = "\x02", "\x03"  # ts_headline's selection markers, never in stored text
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 
 
 def fold(text: str) -> str:
-    """What essaim_unaccent() does, in Python."""
-    return text.lower().translate(_TABLE)
+    """What essaim_unaccent() does, in Python: ASCII lower-cased, French accents and ’ folded,
+    œ/æ expanded; any other character left as it is (the `french` configuration lower-cases it
+    afterwards, on both sides alike)."""
+    return text.translate(_TABLE)
 
 
 class SearchDocument(Func):
@@ -88,7 +114,7 @@ class Rank(Func):
 
 
 class FoldedHeadline(Func):
-    """ts_headline over the folded text (positions kept, see `highlight`)."""
+    """ts_headline over the folded text: which words it marks is all `highlight` reads from it."""
 
     output_field = TextField()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection
 from django.db.models import F, Value
@@ -12,8 +13,9 @@ from django.db.models import F, Value
 from essaim.core.errors import AppError
 
 from .access import Viewer, resources_published
-from .models import FACETS, Resource, ResourceVersion
+from .models import FACETS, Kind, Resource, ResourceVersion, Theme
 from .search import FoldedHeadline, FrenchQuery, Matches, Rank, TitleMatches, highlight
+from .stats import DownloadStats, downloads
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -184,3 +186,47 @@ def review_queue():
     return (Resource.objects.filter(Q(state=Resource.State.PROPOSED)
                                     | Q(state=Resource.State.PUBLISHED) & Q(Exists(pending)))
             .select_related("author_cooperative", "proposed_by").order_by("created_at"))
+
+
+# -- download figures (network staff only) --------------------------------------------------------
+
+NO_COOPERATIVE = "Sans CAE (visiteurs, équipe du réseau, porteurs de projet, membres de groupes)"
+
+
+@dataclass
+class DownloadFigures:
+    """`stats.downloads()` with names and every month of the period, ready for a page. Shows how
+    much each CAE downloads: for network staff only."""
+
+    stats: DownloadStats
+    by_cooperative: list[tuple[str, int]]  # (CAE, downloads), most first; the no-CAE row last
+    by_month: list[tuple[date, int]]  # every month of the period, 0 included
+    by_kind: list[tuple[str, int]]
+    by_theme: list[tuple[str, int]]
+
+
+def month_add(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def download_figures(period: tuple[date, date], *, resource_id: int | None = None) -> DownloadFigures:
+    from essaim.cooperatives.models import Cooperative
+
+    stats = downloads(period, resource_id=resource_id)
+    ids = sorted(pk for pk in stats.by_cooperative if pk is not None)
+    names = dict(Cooperative.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    by_cooperative = sorted(((names.get(pk, f"CAE n° {pk}"), n) for pk, n in stats.by_cooperative.items()
+                             if pk is not None), key=lambda row: (-row[1], row[0]))
+    if None in stats.by_cooperative:
+        by_cooperative.append((NO_COOPERATIVE, stats.by_cooperative[None]))
+    months, month = [], stats.start
+    while month <= stats.end:
+        months.append((month, stats.by_month.get(month, 0)))
+        month = month_add(month, 1)
+    kinds, themes = dict(Kind.choices), dict(Theme.choices)
+    return DownloadFigures(
+        stats=stats, by_cooperative=by_cooperative, by_month=months,
+        by_kind=sorted(((str(kinds.get(k, k)), n) for k, n in stats.by_kind.items()), key=lambda r: (-r[1], r[0])),
+        by_theme=sorted(((str(themes.get(t, t)), n) for t, n in stats.by_theme.items()), key=lambda r: (-r[1], r[0])),
+    )

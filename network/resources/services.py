@@ -15,7 +15,7 @@ from django.utils import timezone
 from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
 
-from .access import viewer_for
+from .access import groups_visible, viewer_for
 from .models import (
     DownloadCount,
     GroupMeeting,
@@ -100,6 +100,14 @@ def _named(ids: Iterable[int]) -> list[Cooperative]:
     return found
 
 
+def _check_group(group: WorkingGroup | None, viewer) -> None:
+    """A resource is credited to a group its proposer may see: network staff any group, others a
+    group they coordinate or belong to (in person or through their CAE)."""
+    if group is not None and not groups_visible(viewer).filter(pk=group.pk).exists():
+        raise AppError("working_group_unknown", "Groupe de travail inconnu ou dont vous n'êtes pas membre.",
+                       field="working_group")
+
+
 @transaction.atomic
 def resource_propose(*, author_cooperative: Cooperative | None, title: str, kind: str, theme: str, audience: str,
                      summary: str, sector: str = "all", language: str = "fr", body: str = "",
@@ -119,6 +127,7 @@ def resource_propose(*, author_cooperative: Cooperative | None, title: str, kind
     if install_at_launch and kind != Kind.TEMPLATE:
         raise AppError("install_at_launch_not_template", "Seul un modèle s'installe au lancement d'une CAE.",
                        field="install_at_launch")
+    _check_group(working_group, viewer)
     resource = Resource(author_cooperative=author_cooperative, title=" ".join((title or "").split()), kind=kind,
                         theme=theme, sector=sector or "all", audience=audience, language=language or "fr",
                         summary=(summary or "").strip(), body=(body or "").strip(), visibility=visibility,
@@ -156,6 +165,25 @@ def resource_version_add(*, resource: Resource, upload=None, url: str = "", note
         return _new_version(resource=resource, upload=upload, checked=checked, url=url, notes=notes,
                             acting_user=acting_user, stored=stored,
                             published=viewer.is_network_staff and resource.state == Resource.State.PUBLISHED)
+
+
+@transaction.atomic
+def resource_set_working_group(*, resource: Resource, working_group: WorkingGroup | None,
+                               acting_user=None) -> Resource:
+    """Credit the resource to the working group that produced it (None: to none), so the group's
+    page lists it. Network staff, or the author CAE's director (for a group they may see)."""
+    viewer = viewer_for(_user(acting_user))
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if not viewer.is_network_staff and resource.author_cooperative_id not in viewer.director_of:
+        raise AppError("director_required", "Seule la direction de la CAE autrice ou l'équipe du réseau modifie "
+                       "le groupe d'une ressource.", status=403)
+    if resource.state == Resource.State.REJECTED:
+        raise AppError("resource_rejected", "Cette ressource a été refusée : proposez-en une nouvelle.")
+    _check_group(working_group, viewer)
+    if resource.working_group_id != getattr(working_group, "pk", None):
+        resource.working_group = working_group
+        resource.save(update_fields=["working_group"])
+    return resource
 
 
 @transaction.atomic

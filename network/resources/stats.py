@@ -25,11 +25,15 @@ class DownloadStats:
     published: int = 0
 
 
-def downloads(period: tuple[date, date]) -> DownloadStats:
-    """Aggregates for the months from period[0]'s month to period[1]'s month, inclusive."""
+def downloads(period: tuple[date, date], *, resource_id: int | None = None) -> DownloadStats:
+    """Aggregates for the months from period[0]'s month to period[1]'s month, inclusive; of one
+    resource only with `resource_id`. Per CAE: for network staff only (a CAE's users must not
+    learn what other CAEs download)."""
     start, end = period
     start, end = start.replace(day=1), end.replace(day=1)
     rows = DownloadCount.objects.filter(month__gte=start, month__lte=end)
+    if resource_id is not None:
+        rows = rows.filter(resource_id=resource_id)
     total = rows.aggregate(n=Sum("count"))["n"] or 0
 
     def grouped(name):

@@ -194,7 +194,8 @@ def _current_version_number(resource: Resource) -> int:
     return latest.first() or 0
 
 
-def _install_items(resource: Resource, payload: dict, report: InstallReport, acting_user) -> None:
+def _install_items(resource: Resource, payload: dict, report: InstallReport, acting_user, *,
+                   keep_contribution_rate: bool = False) -> None:
     """In the CAE's schema (the caller set it)."""
     from tenants.activity.contributions import contribution_rate_set
     from tenants.activity.models import ContributionRate
@@ -238,7 +239,8 @@ def _install_items(resource: Resource, payload: dict, report: InstallReport, act
         rate = payload["contribution_rate"]
         today = timezone.localdate()
         note = rate.get("note") or f"Modèle du réseau : {resource.title}"[:200]
-        offer("contribution_rate", "contribution_rate", ContributionRate.objects.filter(valid_from=today).exists(),
+        own = keep_contribution_rate or ContributionRate.objects.filter(valid_from=today).exists()
+        offer("contribution_rate", "contribution_rate", own,
               lambda: contribution_rate_set(valid_from=today, rate=rate["rate"], note=note, acting_user=acting_user))
     if "people_settings" in payload and payload["people_settings"]:
         values = payload["people_settings"]
@@ -252,10 +254,15 @@ def _install_items(resource: Resource, payload: dict, report: InstallReport, act
         offer("people_settings", "people_settings", False, write_settings)
 
 
-def templates_install(*, cooperative, resources=None, acting_user=None) -> InstallReport:
+def templates_install(*, cooperative, resources=None, acting_user=None,
+                      keep_contribution_rate: bool = False) -> InstallReport:
     """Install `resources` (published templates; default: every « install at launch » template)
     into `cooperative`'s schema. Atomic (a savepoint inside an outer transaction), idempotent, and
-    never touches what the CAE already has. Returns what was written and skipped."""
+    never touches what the CAE already has. Returns what was written and skipped.
+
+    `keep_contribution_rate`: the CAE's rate is its own already (the launch, when the business plan
+    gives one): a template's `contribution_rate` is recorded as offered and not written, like any
+    item the CAE already had — so installing the template later does not bring it back either."""
     from tenants.audit.services import audit_record
 
     if resources is None:
@@ -278,7 +285,7 @@ def templates_install(*, cooperative, resources=None, acting_user=None) -> Insta
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7_204_001, cooperative.pk])
         for resource, payload in payloads:
-            _install_items(resource, payload, report, acting_user)
+            _install_items(resource, payload, report, acting_user, keep_contribution_rate=keep_contribution_rate)
         if report.total_created:
             audit_record(action="templates_install", target=f"cooperative:{cooperative.pk}", acting_user=acting_user,
                          details={"resources": report.resources, "created": report.created})

@@ -7,6 +7,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 from essaim.core.errors import AppError
 
@@ -78,6 +79,75 @@ def sniff(upload) -> str | None:
     return None
 
 
+def too_large(size: int) -> AppError:
+    limit = settings.RESOURCE_MAX_UPLOAD_BYTES
+    return AppError("upload_too_large", f"Le fichier dépasse la taille maximale de {_megabytes(limit)} "
+                    f"({_megabytes(size)}).", field="file")
+
+
+# Besides the file, a form's other fields are at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses
+# more), plus the multipart boundaries and part headers.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class SizeLimitHandler(FileUploadHandler):
+    """First of the request's upload handlers: passes a file's bytes on to the others (memory or
+    temporary file) only up to the limit. Past it, the upload stops (the rest of the body is read
+    and dropped, never stored) and `request.upload_too_large` holds the size reached."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.body_length = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.body_length = content_length or 0
+        return None  # the parser goes on
+
+    def receive_data_chunk(self, raw_data, start):
+        reached = start + len(raw_data)
+        if reached > self.limit:
+            # The size shown: the whole body (the file's own size is not known before its end).
+            self.request.upload_too_large = max(reached, self.body_length)
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler builds the file
+
+
+def upload_guard(request) -> AppError | None:
+    """First thing of an upload view, before it reads request.POST or request.FILES (and before
+    the CSRF check, which reads request.POST: the view is csrf_exempt and checks CSRF itself
+    afterwards). A body too long to hold an acceptable file is refused from its Content-Length,
+    without being read; otherwise `SizeLimitHandler` stops a file at the limit while it arrives.
+    Returns the error to show, or None.
+
+    Both only spare the reading if no middleware parsed the body before the view: today
+    `essaim.core.middleware.RejectNulMiddleware` reads request.POST of every POST, so the file is
+    already in memory or a temporary file by then (the refusal still comes before the form and the
+    services, and nothing is kept)."""
+    limit = settings.RESOURCE_MAX_UPLOAD_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    fields = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
+    if length > limit + fields + MULTIPART_OVERHEAD:
+        return too_large(length)
+    try:
+        request.upload_handlers.insert(0, SizeLimitHandler(request, limit))
+    except AttributeError:  # Django's refusal: a middleware already parsed the body
+        pass
+    return None
+
+
+def upload_stopped(request) -> AppError | None:
+    """After the body was read: the error if SizeLimitHandler stopped a file."""
+    size = getattr(request, "upload_too_large", None)
+    return too_large(size) if size else None
+
+
 def upload_check(upload) -> CheckedFile:
     """Refuse empty, too large, unknown or misnamed files with a French message (field `file`)."""
     limit = settings.RESOURCE_MAX_UPLOAD_BYTES
@@ -85,8 +155,7 @@ def upload_check(upload) -> CheckedFile:
     if size == 0:
         raise AppError("upload_empty", "Le fichier est vide.", field="file")
     if size > limit:
-        raise AppError("upload_too_large", f"Le fichier dépasse la taille maximale de {_megabytes(limit)} "
-                       f"({_megabytes(size)}).", field="file")
+        raise too_large(size)
     kind = sniff(upload)
     if kind is None:
         raise AppError("upload_bad_type", f"Type de fichier refusé : {ALLOWED} uniquement (le contenu du fichier "

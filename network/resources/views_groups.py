@@ -23,10 +23,14 @@ from .models import GroupMeeting, WorkingGroup
 
 @login_required
 def group_list(request):
+    """The groups the reader may open: the same rule as a group's page (staff: all; others: the
+    groups they coordinate or belong to, in person or through a CAE), so a coordinator or member
+    who belongs to no CAE finds their groups here. Someone with no group and no place in the
+    network gets 404, as before."""
     viewer = viewer_for(request.user)
-    if not viewer.is_member:
+    groups = list(groups_visible(viewer).select_related("coordinator").order_by("name"))
+    if not groups and not viewer.is_member:
         raise Http404
-    groups = groups_visible(viewer).select_related("coordinator").order_by("name")
     return render(request, "resources/group_list.html", {"groups": groups, "is_staff": viewer.is_network_staff})
 
 

@@ -165,3 +165,45 @@ def test_project_page_queries_do_not_grow_with_its_rows(two_projects, world, dja
         assert client.get(f"/essaimage/{a.pk}/plan/").status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(f"/api/v1/setup-projects/{a.pk}").status_code == 200
+
+
+def test_founder_reads_network_resources_and_links_them_to_tasks(two_projects, world):
+    """A founder has no CAE yet but counts as a network member while the project is open: « membres
+    du réseau » resources (many are written for founders) can be read, downloaded, found and linked
+    to a task; named-CAE resources cannot. Once the project is abandoned, that ends."""
+    from network.onboarding.models import SetupProject
+    from network.resources.services import resource_propose, resource_publish
+    from tests.network.resources.helpers import pdf
+
+    a, _ = two_projects
+    founder = a.members.get().user
+    staff = world.user("network_staff")
+
+    def published(title, **extra):
+        resource = resource_propose(author_cooperative=None, title=title, kind="guide", theme="setup",
+                                    audience="founders", summary="Les étapes de l'essaimage d'une CAE.",
+                                    upload=pdf(), acting_user=staff, **extra)
+        return resource_publish(resource=resource, acting_user=staff)
+
+    guide = published("Guide de l'essaimage", visibility="network")
+    named = published("Convention réservée à la CAE Alpha", visibility="named", named_cooperatives=[world.cae_a.pk])
+    client = client_for(None, founder)
+    assert client.get(f"/ressources/{guide.pk}/").status_code == 200
+    assert client.get(f"/ressources/{guide.pk}/telecharger/").status_code == 200
+    found = client.get("/ressources/", {"q": "essaimage"}).content.decode()
+    assert f'href="/ressources/{guide.pk}/">Guide de l&#x27;<mark>essaimage</mark>' in found
+    assert client.get(f"/ressources/{named.pk}/").status_code == 404
+
+    task = a.tasks.first()
+    client.post(f"/essaimage/{a.pk}/taches/{task.pk}/", {"resource": str(guide.pk)})
+    task.refresh_from_db()
+    assert task.resource_id == guide.pk
+    page = client.get(f"/essaimage/{a.pk}/").content.decode()
+    assert f'href="/ressources/{guide.pk}/">Guide de l&#x27;essaimage</a>' in page
+    response = client.post(f"/essaimage/{a.pk}/taches/{task.pk}/", {"resource": str(named.pk)}, follow=True)
+    assert "Ressource de la bibliothèque introuvable ou non publiée." in response.content.decode()
+    task.refresh_from_db()
+    assert task.resource_id == guide.pk
+
+    SetupProject.objects.filter(pk=a.pk).update(status=SetupProject.Status.ABANDONED)
+    assert client.get(f"/ressources/{guide.pk}/").status_code == 404

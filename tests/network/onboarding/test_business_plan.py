@@ -173,3 +173,38 @@ def test_partner_subsidies_appear_on_the_form(project, world, founder):
     page = client_for(None, founder).get(f"/essaimage/{project.pk}/plan/").content.decode()
     assert f'name="subsidy_p{region.pk}_y1" inputmode="decimal" value="40000.00"' in page
     assert Partner.objects.filter(project=project).count() == 1
+
+
+def test_the_chart_draws_each_years_figures(project, world, founder):
+    """The page's inline SVG: for each year, one bar per series with its value (hand-checked
+    figures above); a deficit is drawn below the zero line, a surplus above it."""
+    _save_plan(project, world)
+    page = client_for(None, founder).get(f"/essaimage/{project.pk}/plan/").content.decode()
+    svg = re.search(r'<svg class="chart".*?</svg>', page, flags=re.S).group()
+    assert "<script" not in svg  # drawn server-side, no JavaScript
+    costs = [D("75000"), D("103000"), D("130000")]
+    bars = {}
+    for y, height, year, label, value in re.findall(
+            r'<rect class="[^"]+" fill="[^"]+" x="[^"]+" y="(\d+)" width="[^"]+" height="(\d+)">'
+            r"<title>(\d{4}) — ([^:]+) : ([^<]+)</title></rect>", svg):
+        bars[(int(year), label.strip())] = (int(y), int(height), html.unescape(value))
+    assert len(bars) == 12
+    zero = int(re.search(r'<line x1="\d+" x2="\d+" y1="(\d+)"', svg).group(1))
+
+    def euros(amount):
+        return f"{amount:,.0f} €".replace(",", "\u202f")  # narrow no-break space between thousands
+
+    for i, year in enumerate((2027, 2028, 2029)):
+        assert f">{year}</text>" in svg
+        expected = {"Contribution": EXPECTED["contribution_income"][i], "Subventions": EXPECTED["subsidies"][i],
+                    "Charges": costs[i], "Résultat": EXPECTED["result"][i]}
+        for label, amount in expected.items():
+            y, height, shown = bars[(year, label)]
+            assert shown == euros(amount), (year, label)
+            if amount >= 0:
+                assert y + height == zero, (year, label)  # stands on the zero line
+            else:
+                assert y == zero, (year, label)  # hangs below it
+    # bars are proportional: year 3's contribution (184 000) against year 1's (21 600)
+    ratio = bars[(2029, "Contribution")][1] / bars[(2027, "Contribution")][1]
+    assert abs(ratio - 184000 / 21600) < 0.2

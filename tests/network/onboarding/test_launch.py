@@ -3,6 +3,8 @@ makes the founders directors — all or nothing, and only once."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -216,3 +218,58 @@ def test_two_simultaneous_launches_give_one_cae(committed_ready_project, world, 
     assert Domain.objects.filter(tenant=cooperatives[0]).count() == 1
     assert [m.to for m in mail.outbox] == [[founder.email]]
     assert connection.schema_name == "public"
+
+
+def _rate_template(rate: str):
+    """A published launch template whose rate scheme differs from the plans below."""
+    from network.resources.models import Resource
+
+    return Resource.objects.create(
+        title="Kit de démarrage (taux)", kind="template", theme="finance", audience="staff",
+        summary="Le taux de contribution proposé par le réseau.", state="published", visibility="public",
+        install_at_launch=True, payload={"contribution_rate": {"rate": rate, "note": "Taux du kit du réseau"}})
+
+
+@pytest.mark.parametrize(("plan", "expected"), [
+    ({"rate_mode": "flat", "flat_rate": "11,5"}, "11.50"),
+    # tiered: a CAE's rates are flat, so the first band (from 0 €) is the one carried over
+    ({"rate_mode": "tiered", "band_1_from": "0", "band_1_rate": "12", "band_2_from": "35000", "band_2_rate": "8"},
+     "12.00"),
+    (None, "9.00"),  # no plan row (every new project has one, flat 10 %): the template's rate applies
+])
+def test_the_plans_rate_is_the_caes_rate_on_launch_day(ready_project, world, plan, expected):
+    from django.utils import timezone
+
+    from network.onboarding.models import BusinessPlan
+    from network.onboarding.services import business_plan_save
+    from network.resources.templates import templates_install
+    from tenants.activity.contributions import contribution_rate_on
+    from tenants.catalogue.models import InstalledItem
+
+    staff = world.user("network_staff")
+    template = _rate_template("9.00")
+    if plan is not None:
+        business_plan_save(project=ready_project, data={"first_year": "2027", **plan}, acting_user=staff)
+    else:
+        BusinessPlan.objects.filter(project=ready_project).delete()
+    cooperative = project_launch(project=ready_project, acting_user=staff)
+    today = timezone.localdate()
+    with tenant_context(cooperative):
+        assert contribution_rate_on(today) == Decimal(expected)
+        assert InstalledItem.objects.filter(kind="contribution_rate").count() == 1  # offered either way
+    # installing the template again later (one click) does not bring its rate back over the plan's
+    templates_install(cooperative=cooperative, resources=[template], acting_user=staff)
+    with tenant_context(cooperative):
+        assert contribution_rate_on(today) == Decimal(expected)
+
+
+def test_the_page_says_which_rate_the_cae_opens_with(ready_project, world):
+    from network.onboarding.services import business_plan_save
+
+    staff = world.user("network_staff")
+    business_plan_save(project=ready_project, acting_user=staff, data={
+        "first_year": "2027", "rate_mode": "tiered", "band_1_from": "0", "band_1_rate": "12",
+        "band_2_from": "35000", "band_2_rate": "8"})
+    page = client_for(None, staff).get(f"/essaimage/{ready_project.pk}/").content.decode()
+    note = page.split('id="taux-au-lancement"')[1].split("</p>")[0]
+    assert "12,00 %" in note and "première tranche" in note and "sans tranches" in note

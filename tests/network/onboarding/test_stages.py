@@ -141,18 +141,21 @@ def test_a_task_links_a_library_resource_its_viewers_may_see(project, founder, w
         return Resource.objects.create(title=title, kind="guide", theme="setup", audience="founders",
                                        summary="Guide.", state="published", visibility=visibility)
 
-    public, members_only = resource("Guide de l'essaimage", "public"), resource("Note interne au réseau", "network")
+    # A founder of an open project counts as a network member (network/resources/access.py): a
+    # « membres du réseau » resource may be linked; one for named CAEs may not (they have no CAE).
+    members_only = resource("Guide de l'essaimage", "network")
+    named = resource("Note réservée à la CAE Alpha", "named")
+    named.named_cooperatives.add(world.cae_a)
     task = project.tasks.first()
     staff = world.user("network_staff")
     with pytest.raises(AppError) as raised:
-        task_update(project=project, task=task, data={"resource": members_only.pk}, role="founder",
-                    acting_user=founder)
+        task_update(project=project, task=task, data={"resource": named.pk}, role="founder", acting_user=founder)
     assert raised.value.code == "resource_invalid"
-    task_update(project=project, task=task, data={"resource": public.pk}, role="founder", acting_user=founder)
+    task_update(project=project, task=task, data={"resource": members_only.pk}, role="founder", acting_user=founder)
     page = client_for(None, founder).get(f"/essaimage/{project.pk}/").content.decode()
     assert "Guide de l&#x27;essaimage" in page
-    # staff may link a network-only resource; the founder sees that one is linked, not its title
-    task_update(project=project, task=task, data={"resource": members_only.pk}, role="staff", acting_user=staff)
+    # staff may link a named-CAE resource; the founder sees that one is linked, not its title
+    task_update(project=project, task=task, data={"resource": named.pk}, role="staff", acting_user=staff)
     page = client_for(None, founder).get(f"/essaimage/{project.pk}/").content.decode()
-    assert "Note interne au réseau" not in page and "ressource réservée" in page
-    assert "Note interne au réseau" in client_for(None, staff).get(f"/essaimage/{project.pk}/").content.decode()
+    assert "Note réservée à la CAE Alpha" not in page and "ressource réservée" in page
+    assert "Note réservée à la CAE Alpha" in client_for(None, staff).get(f"/essaimage/{project.pk}/").content.decode()

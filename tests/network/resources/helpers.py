@@ -55,3 +55,19 @@ def make_resource(world, *, title="Guide de l'accompagnement", summary="Un guide
     if publish:
         resource = resource_publish(resource=resource, acting_user=staff)
     return resource
+
+
+def make_founder(world, *, status: str = "open", email: str | None = None):
+    """A founder of a setup project (network/onboarding) with no CAE membership; the project is
+    open unless `status` says otherwise (« abandoned », « launched »)."""
+    from network.onboarding.models import ProjectMember, SetupProject
+    from network.onboarding.services import setup_project_create
+    from tests.factories import UserFactory
+
+    project = setup_project_create(name=f"CAE en projet ({status})", region="44", departments="08",
+                                   mentor=world.cae_a, acting_user=world.user("network_staff"))
+    if status != "open":
+        SetupProject.objects.filter(pk=project.pk).update(status=status)
+    founder = UserFactory(email=email or f"fondatrice.{status}.{project.pk}@exemple.fr")
+    ProjectMember.objects.create(project=project, user=founder, role=ProjectMember.Role.FOUNDER)
+    return founder

@@ -10,17 +10,45 @@ from network.resources.search import ACCENTED, fold
 from network.resources.selectors import library_search
 from tests.conftest import client_for
 
-from .helpers import make_resource
+from .helpers import make_founder, make_resource
 
 pytestmark = pytest.mark.django_db
 
 
 def test_sql_folding_matches_python(world):
-    sample = "Élaboration d’un support : Coopérative, ÉTÉ, Noël, " + ACCENTED + ACCENTED.upper()
+    sample = ("Élaboration d’un support : Coopérative, ÉTÉ, Noël, MISE EN ŒUVRE, cœur, Æsope, "
+              + ACCENTED + ACCENTED.upper() + " ß Ø Ł Σ ΣΑ Ǆ ﬁ")  # the last ones: left to the `french` configuration
     with connection.cursor() as cursor:
         cursor.execute("SELECT essaim_unaccent(%s)", [sample])
         assert cursor.fetchone()[0] == fold(sample)
-    assert len(fold(sample)) == len(sample)
+    assert fold("Élaboration d’un support : MISE EN ŒUVRE, Æsope") == "elaboration d'un support : mise en oeuvre, aesope"
+    # without œ/æ, one character for one
+    plain = sample.split(", MISE")[0] + ACCENTED + ACCENTED.upper()
+    assert len(fold(plain)) == len(plain)
+
+
+def test_folding_does_not_depend_on_the_database_locale(world):
+    """lower() follows the database's LC_CTYPE beyond ASCII (under « C », lower('É') is 'É'): the
+    function lowers ASCII only and maps accented capitals itself, so it answers the same under
+    any locale. Checked by running its body under the C collation and under the default one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT essaim_unaccent('ÉCOLE Œ' COLLATE \"C\"), essaim_unaccent('ÉCOLE Œ'), "
+                       "lower('É' COLLATE \"C\")")
+        c_locale, default, raw_lower = cursor.fetchone()
+    assert c_locale == default == "ecole oe"
+    assert raw_lower == "É"  # what the function used to rely on
+
+
+def test_ligatures_are_folded_on_both_sides(world):
+    oeuvre = make_resource(world, title="Guide de mise en œuvre de la CAPE", summary="Les étapes, pas à pas.")
+    coeur = make_resource(world, title="Le CŒUR DU MÉTIER d'accompagnant", summary="Pratiques.")
+    aesope = make_resource(world, title="Fables d'Ésope", summary="Un curriculum vitæ commenté.")
+    for query, expected in (("mise en oeuvre", oeuvre), ("mise en œuvre", oeuvre), ("MISE EN ŒUVRE", oeuvre),
+                            ("coeur du metier", coeur), ("curriculum vitae", aesope)):
+        result = library_search(viewer=ANONYMOUS, query=query)
+        assert [item["pk"] for item in result.items] == [expected.pk], query
+    item = library_search(viewer=ANONYMOUS, query="oeuvre").items[0]
+    assert "<mark>œuvre</mark>" in item["title_html"]  # highlighted in the original, ligature kept
 
 
 def test_plural_without_accents_finds_the_accented_title_and_ranks_titles_first(world):
@@ -117,3 +145,9 @@ def test_viewer_is_built_with_one_query(world):
     queries = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SET search_path")]
     assert len(queries) == 1, queries
     assert viewer.director_of == {world.cae_a.pk} and viewer.cooperative_ids == {world.cae_a.pk}
+    assert not viewer.is_founder and not viewer.in_working_group
+    founder = make_founder(world)
+    with CaptureQueriesContext(connection) as ctx:
+        viewer = viewer_for(founder)
+    assert len([q for q in ctx.captured_queries if not q["sql"].startswith("SET search_path")]) == 1
+    assert viewer.is_founder and viewer.is_member and viewer.cooperative_ids == set()

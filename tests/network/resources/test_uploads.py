@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 
 from essaim.core.errors import AppError
 from network.resources.models import Resource, ResourceVersion
@@ -106,3 +107,100 @@ def test_files_are_stored_outside_the_web_root_with_random_names(world, _media):
     assert version.original_name == "Mon guide (final).pdf"
     assert (_media / version.file.name).exists()
     assert client_for(None).get(f"/media/{version.file.name}").status_code == 404
+
+
+class RecordingHandler(FileUploadHandler):
+    """Placed before Django's own upload handlers (memory, temporary file): records how many bytes
+    of each file reached them, i.e. could have been kept in memory or written to a temporary file."""
+
+    received: list[int] = []
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        RecordingHandler.received.append(0)
+
+    def receive_data_chunk(self, raw_data, start):
+        RecordingHandler.received[-1] += len(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@pytest.fixture
+def recorded(settings):
+    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.RecordingHandler", *settings.FILE_UPLOAD_HANDLERS]
+    settings.RESOURCE_MAX_UPLOAD_BYTES = 100 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
+    RecordingHandler.received = []
+    return RecordingHandler.received
+
+
+PROPOSAL = {"title": "Trop lourd", "kind": "guide", "theme": "support", "sector": "all", "audience": "staff",
+            "language": "fr", "summary": "…", "visibility": "public"}
+
+
+def test_an_oversized_upload_is_refused_with_the_french_message_and_nothing_kept(world, _media, recorded):
+    client = client_for(None, world.user("director_a"))
+    big = b"%PDF-1.4\n" + b"0" * (400 * 1024)
+    response = client.post("/ressources/proposer/", PROPOSAL | {"author": str(world.cae_a.pk),
+                                                                "file": pdf("lourd.pdf", big)})
+    assert response.status_code == 413
+    assert "Le fichier dépasse la taille maximale de 0.0976562 Mo" in response.content.decode()
+    assert not Resource.objects.filter(title="Trop lourd").exists() and _files(_media) == []
+    # a new version too, the message shown on the resource's page
+    resource = make_resource(world, title="Guide à mettre à jour", author=world.cae_a)
+    response = client.post(f"/ressources/{resource.pk}/versions/", {"file": pdf("v2.pdf", big)}, follow=True)
+    assert "Le fichier dépasse la taille maximale" in response.content.decode()
+    assert resource.versions.count() == 1
+
+
+@pytest.fixture
+def body_unread_before_views(settings):
+    """The whole stack: RejectNulMiddleware leaves a multipart body larger than what Django keeps
+    in memory to its view (here 64 KB), so the upload views see a body nobody has read."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+
+def test_the_view_refuses_from_the_length_before_reading_the_body(world, _media, recorded, body_unread_before_views):
+    """Content-Length beyond the limit (plus what the other fields may take): refused without
+    reading the body — no upload handler ever sees a byte of the file."""
+    client = client_for(None, world.user("director_a"))
+    big = b"%PDF-1.4\n" + b"0" * (400 * 1024)
+    response = client.post("/ressources/proposer/", PROPOSAL | {"author": str(world.cae_a.pk),
+                                                                "file": pdf("lourd.pdf", big)})
+    assert response.status_code == 413
+    assert "Le fichier dépasse la taille maximale de 0.0976562 Mo" in response.content.decode()
+    assert recorded == []
+    resource = make_resource(world, title="Guide à mettre à jour", author=world.cae_a)
+    response = client.post(f"/ressources/{resource.pk}/versions/", {"file": pdf("v2.pdf", big)}, follow=True)
+    assert "Le fichier dépasse la taille maximale" in response.content.decode()
+    assert recorded == [] and resource.versions.count() == 1
+
+
+def test_a_file_just_over_the_limit_is_cut_off_while_received(world, _media, recorded, body_unread_before_views):
+    """A body short enough to pass the length check, with a file just over the limit: the file is
+    cut off at the limit as it arrives — never more than the limit is kept — and refused."""
+    client = client_for(None, world.user("director_a"))
+    over = pdf("un-peu-lourd.pdf", b"%PDF-1.4\n" + b"0" * (150 * 1024))
+    response = client.post("/ressources/proposer/", PROPOSAL | {"author": str(world.cae_a.pk), "file": over})
+    assert response.status_code == 413
+    assert "Le fichier dépasse la taille maximale de 0.0976562 Mo" in response.content.decode()
+    assert len(recorded) == 1 and recorded[0] <= 100 * 1024
+    assert not Resource.objects.filter(title="Trop lourd").exists() and _files(_media) == []
+    # under the limit, the same form goes through
+    ok = client.post("/ressources/proposer/", PROPOSAL | {"author": str(world.cae_a.pk), "title": "Assez léger",
+                                                         "file": pdf("leger.pdf", b"%PDF-1.4\n" + b"0" * 90_000)})
+    assert ok.status_code == 302 and Resource.objects.filter(title="Assez léger").exists()
+
+
+def test_upload_views_still_check_csrf(world, _media):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost", enforce_csrf_checks=True)
+    client.force_login(world.user("director_a"))
+    response = client.post("/ressources/proposer/", PROPOSAL | {"author": str(world.cae_a.pk), "file": pdf()})
+    assert response.status_code == 403
+    resource = make_resource(world, title="Guide", author=world.cae_a)
+    assert client.post(f"/ressources/{resource.pk}/versions/", {"file": pdf()}).status_code == 403
+    assert not Resource.objects.filter(title="Trop lourd").exists() and resource.versions.count() == 1

@@ -14,58 +14,107 @@ from .helpers import PDF, make_resource, pdf
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "nobody", "entrepreneur_a", "director_a", "director_b", "network_staff"]
-# visibility → roles that see it (the resources are named for CAE A / authored by network)
+ROLES = ["anonymous", "nobody", "entrepreneur_a", "director_a", "director_b", "network_staff", "founder",
+         "founder_abandoned", "group_member"]
+# visibility → roles that see it (the resources are named for CAE A / authored by network). A founder
+# of an open setup project and a working group's member user (neither in any CAE) count as network
+# members; a founder whose project was abandoned does not.
+NETWORK_MEMBERS = {"entrepreneur_a", "director_a", "director_b", "network_staff", "founder", "group_member"}
 EXPECTED = {
-    "public": {"anonymous", "nobody", "entrepreneur_a", "director_a", "director_b", "network_staff"},
-    "network": {"entrepreneur_a", "director_a", "director_b", "network_staff"},
+    "public": set(ROLES),
+    "network": NETWORK_MEMBERS,
     "named": {"entrepreneur_a", "director_a", "network_staff"},
     "proposed": {"network_staff"},
     "rejected": {"network_staff"},
 }
+# Each visibility for each kind that is served differently: a file, a video's link (a redirect),
+# a template (a file, plus what it installs).
+KINDS = {
+    "guide": {"kind": "guide"},
+    "video": {"kind": "video", "url": "https://video.exemple.fr/parcours"},
+    "template": {"kind": "template", "payload": {"journals": [{"code": "OD", "label": "Opérations diverses"}]}},
+}
+TITLES = {"public": "Présentation partagée du parcours", "network": "Guide des ateliers collectifs",
+          "named": "Convention de partenariat avec la Région", "proposed": "Brouillon", "rejected": "Refusée"}
 
 
 @pytest.fixture
 def library(world):
     from network.resources.services import resource_reject
 
-    made = {
-        "public": make_resource(world, title="Présentation partagée du parcours", visibility="public"),
-        "network": make_resource(world, title="Guide des ateliers collectifs", visibility="network"),
-        "named": make_resource(world, title="Convention de partenariat avec la Région", visibility="named",
-                               named=[world.cae_a]),
-        "proposed": make_resource(world, title="Brouillon", visibility="public", publish=False),
-    }
-    rejected = make_resource(world, title="Refusée", visibility="public", publish=False)
-    made["rejected"] = resource_reject(resource=rejected, reason="Doublon", acting_user=world.user("network_staff"))
+    made = {}
+    for kind, extra in KINDS.items():
+        def one(name, kind=kind, extra=extra, **options):
+            return make_resource(world, title=f"{TITLES[name]} [{kind}]", **extra, **options)
+
+        made[("public", kind)] = one("public", visibility="public")
+        made[("network", kind)] = one("network", visibility="network")
+        made[("named", kind)] = one("named", visibility="named", named=[world.cae_a])
+        made[("proposed", kind)] = one("proposed", visibility="public", publish=False)
+        made[("rejected", kind)] = resource_reject(resource=one("rejected", visibility="public", publish=False),
+                                                   reason="Doublon", acting_user=world.user("network_staff"))
     return made
 
 
-def _client(world, role):
-    return client_for(None, None if role == "anonymous" else world.user(role))
+@pytest.fixture
+def outside_users(world):
+    """Users with no CAE membership: founders of an open and of an abandoned setup project, and a
+    member user of a working group."""
+    from network.resources.services import group_create
+
+    from .helpers import make_founder
+
+    group_member = UserFactory(email="membre.groupe@exemple.fr")
+    group_create(name="Groupe des partenaires", theme="partners", member_users=[group_member.pk],
+                 acting_user=world.user("network_staff"))
+    return {"founder": make_founder(world), "founder_abandoned": make_founder(world, status="abandoned"),
+            "group_member": group_member}
+
+
+def _client(world, role, outside=None):
+    if role == "anonymous":
+        return client_for(None)
+    return client_for(None, outside[role] if outside and role in outside else world.user(role))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_visibility_for_each_role_pages_files_and_search(world, library, role):
-    client = _client(world, role)
+def test_each_visibility_for_each_role_pages_files_and_search(world, library, outside_users, role):
+    client = _client(world, role, outside_users)
     listing = client.get("/ressources/").content.decode()
-    for name, resource in library.items():
+    api = {item["id"] for item in client.get("/api/v1/network/resources", {"page_size": 100}).json()["results"]}
+    for (name, kind), resource in library.items():
         allowed = role in EXPECTED[name]
-        assert (resource.title in listing) == (allowed and name not in ("proposed", "rejected")), (name, role)
+        listed = allowed and name not in ("proposed", "rejected")
+        assert (resource.title in listing) == listed, (name, kind, role)
+        assert (resource.pk in api) == listed, (name, kind, role)
         page = client.get(f"/ressources/{resource.pk}/")
-        assert page.status_code == (200 if allowed else 404), (name, role)
-        download = client.get(f"/ressources/{resource.pk}/versions/1/telecharger/")
-        assert download.status_code == (200 if allowed else 404), (name, role)
-        if allowed:
-            assert b"".join(download.streaming_content) == PDF
-            assert download["Content-Type"] == "application/pdf"
-            assert "attachment" in download["Content-Disposition"]
-        else:
+        assert page.status_code == (200 if allowed else 404), (name, kind, role)
+        # the current version is the latest *published* one: a proposal has none
+        for url, served in ((f"/ressources/{resource.pk}/versions/1/telecharger/", allowed),
+                            (f"/ressources/{resource.pk}/telecharger/", listed)):
+            download = client.get(url)
+            if not served:
+                assert download.status_code == 404, (name, kind, role, url)
+                continue
+            if kind == "video":
+                assert download.status_code == 302, (name, kind, role)
+                assert download["Location"] == "https://video.exemple.fr/parcours"
+            else:
+                assert download.status_code == 200, (name, kind, role)
+                assert b"".join(download.streaming_content) == PDF
+                assert download["Content-Type"] == "application/pdf"
+                assert "attachment" in download["Content-Disposition"]
+            assert download["Cache-Control"] == "private, no-store"
+        if not allowed:
             assert resource.title.encode() not in page.content
+    # what a template installs is offered only to a CAE's directors, for the CAEs they direct
+    template = client.get(f"/ressources/{library[('public', 'template')].pk}/").content.decode()
+    assert ("Installer dans CAE Alpha" in template) == (role == "director_a")
+    assert ("Installer dans CAE Bêta" in template) == (role == "director_b")
 
 
 def test_current_version_download_is_the_latest_published_and_counted_per_cae(world, library):
-    resource = library["named"]
+    resource = library[("named", "guide")]
     resource_version_add(resource=resource, upload=pdf("v2.pdf", PDF + b"%v2"), notes="Mise à jour 2026",
                          acting_user=world.user("network_staff"))
     response = client_for(None, world.user("director_a")).get(f"/ressources/{resource.pk}/telecharger/")
@@ -78,7 +127,7 @@ def test_current_version_download_is_the_latest_published_and_counted_per_cae(wo
 
 
 def test_a_cae_not_named_gets_404_even_with_a_director_of_another_cae(world, library):
-    resource = library["named"]
+    resource = library[("named", "guide")]
     client = client_for(None, world.user("director_b"))
     for url in (f"/ressources/{resource.pk}/", f"/ressources/{resource.pk}/telecharger/",
                 f"/ressources/{resource.pk}/versions/1/telecharger/", f"/api/v1/network/resources/{resource.pk}",
@@ -93,9 +142,9 @@ def test_ended_membership_loses_network_resources_at_once(world, library):
     user = UserFactory(email="ancienne@exemple.fr")
     membership = MembershipFactory(user=user, cooperative=world.cae_a, role=Membership.Role.ENTREPRENEUR)
     client = client_for(None, user)
-    assert client.get(f"/ressources/{library['network'].pk}/").status_code == 200
+    assert client.get(f"/ressources/{library[('network', 'guide')].pk}/").status_code == 200
     Membership.objects.filter(pk=membership.pk).update(is_active=False)
-    assert client.get(f"/ressources/{library['network'].pk}/").status_code == 404
+    assert client.get(f"/ressources/{library[('network', 'guide')].pk}/").status_code == 404
 
 
 def test_author_cae_director_sees_own_proposal_and_the_rejection_reason(world):
@@ -144,7 +193,7 @@ def test_only_directors_and_staff_may_propose(world):
 
 
 def test_unpublished_new_version_is_not_served_to_readers(world, library):
-    resource = library["public"]
+    resource = library[("public", "guide")]
     resource_version_add(resource=resource, upload=pdf("v2.pdf", PDF + b"%draft"), acting_user=world.user("network_staff"))
     author_version = make_resource(world, title="Guide CAE A", author=world.cae_a)
     resource_version_add(resource=author_version, upload=pdf("v2.pdf", PDF + b"%pending"),
