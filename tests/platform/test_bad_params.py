@@ -61,3 +61,17 @@ def test_a_nul_character_in_the_api_gets_the_error_shape(world):
     response = client_for(world.cae_a).get("/api/v1/invoices?kind=\x00")
     assert response.status_code == 400
     assert response.json()["code"] == "nul_character" and response.json()["field"] == "kind"
+
+
+def test_a_large_multipart_body_is_left_to_its_view_and_a_small_one_is_checked(world, settings):
+    """RejectNulMiddleware does not read a multipart body above FILE_UPLOAD_MAX_MEMORY_SIZE (the
+    view refuses an oversized upload from its length); below it, a NUL is refused at the edge."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = client_for(None, world.user("director_a"))
+    small = client.post("/ressources/proposer/", {"title": "Nul\x00", "file": SimpleUploadedFile("a.pdf", b"%PDF")})
+    assert small.status_code == 400 and "« title »" in small.content.decode()
+    large = client.post("/ressources/proposer/", {"title": "Nul\x00",
+                                                  "file": SimpleUploadedFile("a.pdf", b"%PDF" + b"0" * 4096)})
+    assert large.status_code != 500 and "Caractère invalide (NUL)" not in large.content.decode()

@@ -89,3 +89,41 @@ def test_demo_invoices_are_consistent(world):
         nxt = invoice_create_draft(entrepreneur=first.entrepreneur, customer=first.customer,
                                    lines=[LineInput("Suite", "1", "100")])
         assert invoice_finalise(invoice=nxt).number == f"F2026-{len(numbers_2026) + 1:05d}"
+
+
+@pytest.mark.django_db
+def test_demo_invoices_live_on_and_the_books_agree(world):
+    """Payments (on time, late, in part, not yet), credit notes, quotes and expense claims in
+    every state; CESAME's revenue in line with the seeds (85 entrepreneurs, about 200 k€ a
+    year); the journal balances and the activity accounts agree with it."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db.models import F, Sum
+
+    from tenants.activity.account import account_statement
+    from tenants.activity.models import ExpenseClaim, Invoice, Payment, Quote
+    from tenants.activity.services import invoice_payment_state
+    from tenants.ledger.models import EntryLine
+
+    ref = date(2026, 11, 1)
+    call_command("demo", cooperatives=1, entrepreneurs=40, seed=2026, as_of=ref.isoformat())
+    cesame = Cooperative.objects.get(slug="cesame")
+    with tenant_context(cesame):
+        invoices = list(Invoice.objects.filter(kind="invoice", status="finalised"))
+        states = Counter(invoice_payment_state(i, today=ref) for i in invoices)
+        assert states["paid"] > len(invoices) / 2 and states["overdue"] > 0 and states["open"] > 0, states
+        assert Payment.objects.filter(amount__lt=F("invoice__total_incl_vat")).exists(), "some paid in part"
+        assert Invoice.objects.filter(kind="credit_note", status="finalised").count() >= 1
+        assert {q.status for q in Quote.objects.all()} >= {"sent", "accepted", "refused"}
+        assert {c.status for c in ExpenseClaim.objects.all()} >= {"submitted", "approved", "rejected"}
+        year = Invoice.objects.filter(kind="invoice", status="finalised", issued_on__gt=ref - timedelta(days=365))
+        revenue = year.aggregate(s=Sum("total_excl_vat"))["s"]
+        assert Decimal("120000") < revenue < Decimal("320000"), revenue
+        totals = EntryLine.objects.aggregate(d=Sum("debit"), c=Sum("credit"))
+        assert totals["d"] == totals["c"]
+        for person in {i.entrepreneur for i in invoices if i.issued_on.year == ref.year}:
+            months = account_statement(entrepreneur=person, year=ref.year)
+            revenue = EntryLine.objects.filter(account__in=["706", "707"], entry__entrepreneur=person,
+                                               entry__date__year=ref.year).aggregate(c=Sum("credit"), d=Sum("debit"))
+            assert revenue["c"] - revenue["d"] == sum(m.invoiced for m in months), person

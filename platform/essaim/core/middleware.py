@@ -86,12 +86,27 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        sources = (request.GET, request.POST) if request.method == "POST" else (request.GET,)
+        sources = (request.GET, request.POST) if request.method == "POST" and not self._large_upload(request) \
+            else (request.GET,)
         for source in sources:
             for key, values in source.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return self._refuse(request, key.replace("\x00", ""))
         return self.get_response(request)
+
+    @staticmethod
+    def _large_upload(request) -> bool:
+        """A multipart body above the in-memory upload size is left to its view: reading it here
+        would spool the whole file to disk before the view can refuse it by its size (the
+        resource library's uploads answer 413 from CONTENT_LENGTH). Their text fields go through
+        Django forms, whose CharFields refuse NUL characters themselves."""
+        if not request.content_type.startswith("multipart/"):
+            return False
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        return length > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
 
     def _refuse(self, request, field: str):
         from django.http import HttpResponseBadRequest, JsonResponse

@@ -29,6 +29,7 @@ from essaim.cooperatives.services import cooperative_create
 from tenants.people import rules
 from tenants.people.journey import EventKind, ExitOutcome, Stage, Step, replay
 
+from .activity import activity_life
 from .data import ACTIVITIES, COOP_NAME_PATTERNS, FIRST_COOPERATIVES, NAF, REFERRERS, TOWNS
 from .logins import CAE_LOGINS, DEMO_PASSWORD, NETWORK_USERS, demo_email
 
@@ -352,6 +353,7 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
             ])
             _support_history(rng, people, plan.people, counsellors, sessions, workshops, plan.reference)
             _invoicing(rng, fake, people, plan.people, plan.reference)
+            activity_life(rng, people, plan.reference)
             _payroll(plan.reference)
     connection.set_schema_to_public()
     return coop
@@ -390,6 +392,7 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
     over the last year (CESAME's 85 entrepreneurs invoiced about 200 k€ a year). Numbers follow
     the yearly series in date order, as invoice_finalise would give them."""
     from tenants.activity.models import Customer, Invoice, InvoiceLine, NumberSeries
+    from tenants.activity.parties import document_parties
     from tenants.activity.totals import compute_totals
 
     customers, drafts = [], []
@@ -409,10 +412,20 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
                 name=fake.company() if company else fake.name(), siren=siren,
                 billing_address=fake.street_address()[:200], billing_postal_code=person.postal_code or "51100",
                 billing_city=person.city or "Reims"))
-        for _ in range(rng.randint(2, 8)):
-            on = start + timedelta(days=rng.randint(0, (end - start).days))
-            amount = Decimal(rng.randint(150, 1800))
-            drafts.append((person, on, amount))
+        span = (end - start).days
+        gross = _monthly_gross(plan, end)
+        if gross:
+            # An employee-entrepreneur invoices in proportion to their salary; scaled so that a
+            # CAE's revenue stays in line with the seeds (CESAME: 85 people, about 200 k€ a year).
+            target = gross * 12 * Decimal(rng.randint(55, 75)) / 100 * span / 365
+            count = rng.randint(6, 14)
+            amounts = [(target / count * Decimal(rng.randint(60, 140)) / 100).quantize(Decimal("1"))
+                       for _ in range(count)]
+        else:  # testing the activity (CAPE) or gone: a few small invoices
+            amounts = [Decimal(rng.randint(150, 1200)) for _ in range(rng.randint(1, 5))]
+        for amount in amounts:
+            on = start + timedelta(days=rng.randint(0, span))
+            drafts.append((person, on, max(amount, Decimal("50"))))
     Customer.objects.bulk_create(customers)
     by_person: dict[int, list] = {}
     for customer in customers:
@@ -433,15 +446,30 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
         invoice.due_on = on + timedelta(days=30)
         invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat = totals.excl_vat, totals.vat, totals.incl_vat
         invoice.finalised_at = datetime.combine(on, dtime(12, 0), PARIS)
+        invoice.issued_as = document_parties(invoice=invoice, cooperative=connection.tenant)
     InvoiceLine.objects.bulk_create(lines)  # while the invoices are drafts (issued lines are immutable)
     Invoice.objects.bulk_update(invoices, ["number", "status", "issued_on", "due_on", "total_excl_vat",
-                                           "total_vat", "total_incl_vat", "finalised_at"], batch_size=500)
+                                           "total_vat", "total_incl_vat", "finalised_at", "issued_as"],
+                            batch_size=500)
     NumberSeries.objects.bulk_create([NumberSeries(key=f"F-{year}", next_value=n + 1)
                                       for year, n in counters.items()])
     from tenants.ledger.services import ledger_post_invoice
 
     for invoice in invoices:  # in date order, so entry numbers follow too
         ledger_post_invoice(invoice)
+
+
+def _monthly_gross(plan: PersonPlan, on: date) -> Decimal | None:
+    """The fixed monthly gross of the person's CESA on `on` (amendments included), or None."""
+    gross = None
+    for event in plan.events:
+        if event.on > on:
+            break
+        if event.kind in (EventKind.CESA_SIGNED, EventKind.AMENDMENT):
+            gross = event.monthly_gross
+        elif event.kind == EventKind.EXIT:
+            gross = None
+    return gross
 
 
 def _payroll(ref: date) -> None:
