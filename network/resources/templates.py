@@ -1,6 +1,6 @@
 """Network templates installed into a CAE's own schema: the catalogue of workshops (with their
 themes), document models, the labels of the chart of accounts and of the journals, the
-contribution rate, the people settings (CESA rule, retention).
+contribution rate, the people settings (CESA rule, retention, reminder lead times).
 
 A template is a published library resource of kind « modèle » carrying a validated JSON payload.
 `templates_install()` writes each item once per CAE: every item offered is recorded in the CAE's
@@ -16,7 +16,11 @@ Payload (every section optional):
      "accounts": [{"number": "706100", "label": "…"}],
      "journals": [{"code": "OD", "label": "Opérations diverses"}],
      "contribution_rate": {"rate": "11.50"},
-     "people_settings": {"cesa_requires_first_revenue": true, "retention_years": 5}}
+     "people_settings": {"cesa_requires_first_revenue": true, "retention_years": 5,
+                         "cape_warning_days": 30, "associate_warning_months": 6}}
+
+The people settings are one item: offered once, and not written when the CAE's director has
+already saved its own (`PeopleSettings.edited_at`).
 """
 
 from __future__ import annotations
@@ -88,6 +92,29 @@ def _unique(rows: list[dict], key: str, section: str) -> list[dict]:
     return rows
 
 
+PEOPLE_SETTINGS = ("cesa_requires_first_revenue", "retention_years", "cape_warning_days", "associate_warning_months")
+
+
+def _people_settings(item) -> dict:
+    from tenants.people import rules
+
+    if not isinstance(item, dict) or set(item) - set(PEOPLE_SETTINGS):
+        raise _bad(f"« people_settings » attend {', '.join(PEOPLE_SETTINGS)}.")
+    values = {}
+    if "cesa_requires_first_revenue" in item:
+        if not isinstance(item["cesa_requires_first_revenue"], bool):
+            raise _bad("« cesa_requires_first_revenue » vaut true ou false.")
+        values["cesa_requires_first_revenue"] = item["cesa_requires_first_revenue"]
+    # The bounds are those of the CAE's settings page (PeopleSettings' validators).
+    for name, low, high in (("retention_years", 1, 30),
+                            ("cape_warning_days", rules.CAPE_WARNING_DAYS_MIN, rules.CAPE_WARNING_DAYS_MAX),
+                            ("associate_warning_months", rules.ASSOCIATE_WARNING_MONTHS_MIN,
+                             rules.ASSOCIATE_WARNING_MONTHS_MAX)):
+        if name in item:
+            values[name] = _int(item, name, "réglages", default=low, low=low, high=high)
+    return values
+
+
 def payload_validate(payload) -> dict:
     """The payload, normalised; or AppError(template_payload_invalid) naming the item and rule."""
     from tenants.catalogue.models import DocumentModel
@@ -155,18 +182,7 @@ def payload_validate(payload) -> dict:
         out["contribution_rate"] = {"rate": f"{rate:.2f}",
                                     "note": _text(rate_item, "note", "taux", max_length=200, required=False)}
     if "people_settings" in payload:
-        settings_item = payload["people_settings"]
-        if not isinstance(settings_item, dict) or set(settings_item) - {"cesa_requires_first_revenue",
-                                                                        "retention_years"}:
-            raise _bad("« people_settings » attend cesa_requires_first_revenue et retention_years.")
-        values = {}
-        if "cesa_requires_first_revenue" in settings_item:
-            if not isinstance(settings_item["cesa_requires_first_revenue"], bool):
-                raise _bad("« cesa_requires_first_revenue » vaut true ou false.")
-            values["cesa_requires_first_revenue"] = settings_item["cesa_requires_first_revenue"]
-        if "retention_years" in settings_item:
-            values["retention_years"] = _int(settings_item, "retention_years", "réglages", default=5, low=1, high=30)
-        out["people_settings"] = values
+        out["people_settings"] = _people_settings(payload["people_settings"])
     if not out:
         raise _bad("aucune rubrique à installer.")
     return out
@@ -245,13 +261,16 @@ def _install_items(resource: Resource, payload: dict, report: InstallReport, act
     if "people_settings" in payload and payload["people_settings"]:
         values = payload["people_settings"]
 
+        current = PeopleSettings.current()
+
         def write_settings():
-            current = PeopleSettings.current()
             for name, value in values.items():
                 setattr(current, name, value)
             current.save(update_fields=list(values))
 
-        offer("people_settings", "people_settings", False, write_settings)
+        # Saved by the CAE's director: its own, recorded as offered and not written (so a later
+        # install does not bring the template's values back either).
+        offer("people_settings", "people_settings", current.edited_at is not None, write_settings)
 
 
 def templates_install(*, cooperative, resources=None, acting_user=None,

@@ -57,18 +57,21 @@ def index(request):
 @staff_required
 @require_safe
 def settings_page(request):
-    """Settings a template may set, shown read-only: the people settings (no page edits them yet)
-    and the contribution rate (edited on its own page). The legal rules are constants."""
+    """Settings a template may set, shown read-only: the people settings with their reminder lead
+    times (the director edits them on /personnes/reglages/) and the contribution rate (edited on
+    its own page). The legal limits are constants."""
     from tenants.activity.contributions import contribution_rate_on
 
     role = request.membership.role
+    people_settings = PeopleSettings.current()
     return render(request, "catalogue/settings.html", {
-        "people_settings": PeopleSettings.current(), "people_installed": selectors.installed_item("people_settings"),
+        "people_settings": people_settings, "people_installed": selectors.installed_item("people_settings"),
+        "associate_warnings": rules.associate_warning_months(people_settings.associate_warning_months),
+        "can_edit_people": role == DIRECTOR,
         "rate": contribution_rate_on(timezone.localdate()), "rate_installed": selectors.installed_item("contribution_rate"),
         "can_edit_rate": role in (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS),
         "rules": {"cape_months": rules.CAPE_MAX_MONTHS, "cape_renewals": rules.CAPE_MAX_RENEWALS,
-                  "cape_warning_days": rules.CAPE_WARNING_DAYS, "associate_years": rules.ASSOCIATE_DEADLINE_YEARS,
-                  "associate_warnings": rules.ASSOCIATE_WARNING_MONTHS},
+                  "associate_years": rules.ASSOCIATE_DEADLINE_YEARS},
     })
 
 

@@ -1,8 +1,13 @@
+import re
+
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
 from .journey import EventKind, ExitOutcome
 from .models import Entrepreneur, Site
+from .services import PEOPLE_SETTINGS_LABELS
 
 
 class EntrepreneurForm(forms.ModelForm):
@@ -53,3 +58,68 @@ class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = ["name", "kind", "address", "postal_code", "city", "department"]
+
+
+def _whole_number(value: str, *, label: str, unit: str, low: int, high: int) -> int:
+    """A whole number typed in a text box, within [low, high]; the French message names the field
+    (`unit` with its preposition: « de jours », « d'années »)."""
+    text = (value or "").strip()
+    # ASCII digits only: int() would also take « ٣ », « 1_0 » or « +5 ».
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not low <= int(text) <= high:
+        raise forms.ValidationError(
+            gettext("« %(label)s » : indiquez un nombre entier %(unit)s, de %(low)s à %(high)s.")
+            % {"label": label, "unit": unit, "low": low, "high": high}, code="out_of_range")
+    return int(text)
+
+
+class PeopleSettingsForm(forms.Form):
+    """The director's page. Text boxes rather than number inputs, so every refusal is ours, in
+    French, naming the field; the service checks the values again."""
+
+    YES, NO = "oui", "non"
+
+    cesa_requires_first_revenue = forms.ChoiceField(
+        label=PEOPLE_SETTINGS_LABELS["cesa_requires_first_revenue"], choices=[(YES, _("Oui")), (NO, _("Non"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("« Un CESA suppose un premier chiffre d'affaires » : répondez oui ou non."),
+                        "invalid_choice": _("« Un CESA suppose un premier chiffre d'affaires » : répondez oui ou "
+                                            "non.")},
+        help_text=_("Si oui, le CESA ne peut commencer qu'après le premier chiffre d'affaires de l'activité."))
+    retention_years = forms.CharField(
+        label=PEOPLE_SETTINGS_LABELS["retention_years"], required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}),
+        help_text=_("Passé ce délai après la dernière sortie, les données identifiantes sont effacées (1 à 30 ans)."))
+    cape_warning_days = forms.CharField(
+        label=PEOPLE_SETTINGS_LABELS["cape_warning_days"], required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}),
+        help_text=_("L'accompagnateur·rice est prévenu·e ce nombre de jours avant la fin de chaque période de CAPE "
+                    "(7 à 90 jours)."))
+    associate_warning_months = forms.CharField(
+        label=PEOPLE_SETTINGS_LABELS["associate_warning_months"], required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}),
+        help_text=_("Premier rappel avant l'échéance des 3 ans après le début du CESA (1 à 12 mois) ; suivent les "
+                    "rappels à 6, 3 et 1 mois qui tombent après lui."))
+
+    def clean_cesa_requires_first_revenue(self) -> bool:
+        return self.cleaned_data["cesa_requires_first_revenue"] == self.YES
+
+    def clean_retention_years(self) -> int:
+        return _whole_number(self.cleaned_data.get("retention_years", ""), unit=_("d'années"), low=1, high=30,
+                             label=PEOPLE_SETTINGS_LABELS["retention_years"])
+
+    def clean_cape_warning_days(self) -> int:
+        return _whole_number(self.cleaned_data.get("cape_warning_days", ""), unit=_("de jours"),
+                             low=rules.CAPE_WARNING_DAYS_MIN, high=rules.CAPE_WARNING_DAYS_MAX,
+                             label=PEOPLE_SETTINGS_LABELS["cape_warning_days"])
+
+    def clean_associate_warning_months(self) -> int:
+        return _whole_number(self.cleaned_data.get("associate_warning_months", ""), unit=_("de mois"),
+                             low=rules.ASSOCIATE_WARNING_MONTHS_MIN, high=rules.ASSOCIATE_WARNING_MONTHS_MAX,
+                             label=PEOPLE_SETTINGS_LABELS["associate_warning_months"])
+
+    @classmethod
+    def initial_from(cls, settings) -> dict:
+        return {"cesa_requires_first_revenue": cls.YES if settings.cesa_requires_first_revenue else cls.NO,
+                "retention_years": str(settings.retention_years),
+                "cape_warning_days": str(settings.cape_warning_days),
+                "associate_warning_months": str(settings.associate_warning_months)}

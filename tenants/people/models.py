@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
 from .journey import EventKind, ExitOutcome, Stage
 
 naf_validator = RegexValidator(r"^\d{2}\.\d{2}[A-Z]$", _("Code NAF invalide (format attendu : 62.01Z)."),
@@ -21,13 +22,25 @@ postal_code_validator = RegexValidator(r"^\d{5}$", _("Code postal à 5 chiffres.
 
 
 class PeopleSettings(models.Model):
-    """This CAE's policy for people (one row per schema)."""
+    """This CAE's policy for people (one row per schema): set by a network template or by the
+    director (`people_settings_update`, /personnes/reglages/). The legal limits are constants
+    (rules.py); when to warn before them is the CAE's."""
 
     cesa_requires_first_revenue = models.BooleanField(
         _("un CESA suppose un premier chiffre d'affaires"), default=True)
     retention_years = models.PositiveSmallIntegerField(
         _("durée de conservation après la sortie (années)"), default=5,
         validators=[MinValueValidator(1), MaxValueValidator(30)])
+    cape_warning_days = models.PositiveSmallIntegerField(
+        _("rappel avant la fin d'un CAPE (jours)"), default=rules.CAPE_WARNING_DAYS,
+        validators=[MinValueValidator(rules.CAPE_WARNING_DAYS_MIN), MaxValueValidator(rules.CAPE_WARNING_DAYS_MAX)])
+    associate_warning_months = models.PositiveSmallIntegerField(
+        _("premier rappel avant l'échéance du sociétariat (mois)"), default=rules.ASSOCIATE_WARNING_MONTHS_DEFAULT,
+        validators=[MinValueValidator(rules.ASSOCIATE_WARNING_MONTHS_MIN),
+                    MaxValueValidator(rules.ASSOCIATE_WARNING_MONTHS_MAX)])
+    # Set when the director saves the settings page: from then on they are the CAE's own, and a
+    # network template installed later leaves them alone.
+    edited_at = models.DateTimeField(_("modifiés par la CAE le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("réglages des parcours")

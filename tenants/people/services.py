@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -187,7 +188,9 @@ def journey_reopen(*, person: Entrepreneur, on: date, acting_user=None) -> Journ
 
 @transaction.atomic
 def reminders_generate(*, today: date) -> list[Reminder]:
-    """Create the reminders that are due by `today` and not yet created (idempotent)."""
+    """Create the reminders that are due by `today` and not yet created (idempotent: one per kind,
+    person and due date). Lead times are the CAE's (`PeopleSettings`); after the CAE changed them,
+    a reminder made under the old ones is not duplicated (`rules.due_is_moot`)."""
     created: list[Reminder] = []
     open_contracts = (
         Contract.objects.filter(journey__closed_on__isnull=True)
@@ -197,16 +200,23 @@ def reminders_generate(*, today: date) -> list[Reminder]:
     latest: dict[int, Contract] = {}
     for contract in open_contracts:
         latest[contract.journey_id] = contract  # the journey's latest contract decides
+    settings = PeopleSettings.current()  # the CAE's lead times
+    already: dict[tuple[int, str, date], list[date]] = {}  # reminders made, by person, family, deadline
+    for person_id, kind, deadline, due_on in Reminder.objects.filter(deadline__gte=today).values_list(
+            "entrepreneur_id", "kind", "deadline", "due_on"):
+        already.setdefault((person_id, rules.reminder_family(kind), deadline), []).append(due_on)
     for contract in latest.values():
         person = contract.journey.entrepreneur
         if contract.kind == Contract.Kind.CAPE and contract.ends_on:
-            dues = rules.cape_reminders(ends_on=contract.ends_on)
+            dues = rules.cape_reminders(ends_on=contract.ends_on, warning_days=settings.cape_warning_days)
         elif contract.kind == Contract.Kind.CESA and person.stage == Stage.CESA:
-            dues = rules.associate_reminders(cesa_start=contract.starts_on)
+            dues = rules.associate_reminders(cesa_start=contract.starts_on,
+                                             first_warning_months=settings.associate_warning_months)
         else:
             continue
         for due in dues:
-            if due.on <= today <= due.deadline:
+            if due.on <= today <= due.deadline and not rules.due_is_moot(
+                    due, made_on=already.get((person.pk, rules.reminder_family(due.kind), due.deadline), [])):
                 reminder, made = Reminder.objects.get_or_create(
                     kind=due.kind, entrepreneur=person, due_on=due.on,
                     defaults={"deadline": due.deadline, "message": f"{person} — {due.message}",
@@ -215,6 +225,42 @@ def reminders_generate(*, today: date) -> list[Reminder]:
                 if made:
                     created.append(reminder)
     return created
+
+
+# The settings page's fields, as named to the user in messages.
+PEOPLE_SETTINGS_LABELS = {
+    "cesa_requires_first_revenue": "Un CESA suppose un premier chiffre d'affaires",
+    "retention_years": "Durée de conservation après la sortie (années)",
+    "cape_warning_days": "Rappel avant la fin d'un CAPE (jours)",
+    "associate_warning_months": "Premier rappel avant l'échéance du sociétariat (mois)",
+}
+
+
+def people_settings_update(*, acting_user=None, **fields) -> PeopleSettings:
+    """The director's edit of the CAE's people settings. All or nothing: the first bad value
+    raises AppError(people_settings_invalid) naming the field, and nothing is written. Once saved
+    here the settings are the CAE's own (`edited_at`): a network template installed later does not
+    change them. Audited with the values before and after."""
+    unknown = sorted(set(fields) - set(PEOPLE_SETTINGS_LABELS))
+    if unknown:
+        raise AppError("people_settings_field", f"Réglage des parcours inconnu : {unknown[0]}.", field=unknown[0])
+    with transaction.atomic():
+        settings = PeopleSettings.objects.select_for_update().get(pk=PeopleSettings.current().pk)
+        before = {name: getattr(settings, name) for name in fields}
+        for name, value in fields.items():
+            setattr(settings, name, value)
+        try:
+            settings.full_clean()
+        except ValidationError as exc:
+            name, errors = next(iter(exc.message_dict.items()))
+            raise AppError("people_settings_invalid", f"« {PEOPLE_SETTINGS_LABELS.get(name, name)} » : {errors[0]}",
+                           field=name) from exc
+        settings.edited_at = timezone.now()
+        settings.save(update_fields=[*fields, "edited_at"])
+        audit_record(action="people_settings_update", target=f"people_settings:{settings.pk}",
+                     acting_user=acting_user,
+                     details={name: {"avant": before[name], "apres": getattr(settings, name)} for name in fields})
+    return settings
 
 
 def person_export(*, person: Entrepreneur) -> dict:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("moi/", views.me, name="me"),
     path("import/", views.person_import, name="import"),
     path("sites/", views.site_list, name="sites"),
+    path("reglages/", views.people_settings, name="settings"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/etape/", views.person_record_event, name="record-event"),
     path("<int:pk>/export.json", views.person_export_view, name="export"),

@@ -11,17 +11,24 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from essaim.accounts.models import Membership
 from essaim.core.errors import AppError
 from essaim.ui.access import member_required, staff_required
 
-from .forms import EntrepreneurForm, JourneyEventForm
+from . import rules
+from .forms import EntrepreneurForm, JourneyEventForm, PeopleSettingsForm
 from .journey import Stage, allowed_events
-from .models import Site
+from .models import PeopleSettings, Site
 from .selectors import access_person, people_filter, people_visible_to, person_timeline, pipeline_board
-from .services import entrepreneur_create, journey_current, journey_record_event, person_export
+from .services import (
+    entrepreneur_create,
+    journey_current,
+    journey_record_event,
+    people_settings_update,
+    person_export,
+)
 
 
 def _counsellors(request):
@@ -219,3 +226,31 @@ def site_list(request):
     return render(request, "people/sites.html", {"sites": sites, "form": form,
                                                  "can_edit": request.membership.role == Membership.Role.DIRECTOR},
                   status=400 if form.errors else 200)
+
+
+# -- settings ---------------------------------------------------------------------------------------
+
+@login_required
+@member_required(Membership.Role.DIRECTOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def people_settings(request):
+    """The CAE's people settings (CESA rule, retention, reminder lead times), for the director.
+    Staff read them on /modeles/reglages/. Nothing is written unless every field is valid."""
+    current = PeopleSettings.current()
+    form = PeopleSettingsForm(request.POST if request.method == "POST" else None,
+                              initial=PeopleSettingsForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_settings_update(acting_user=request.user, **form.cleaned_data)
+        except AppError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Réglages des parcours enregistrés : les rappels suivent les nouveaux délais "
+                                        "dès le prochain passage quotidien."))
+            return redirect("people:settings")
+    return render(request, "people/settings.html", {
+        "form": form, "settings": current,
+        "rules": {"cape_months": rules.CAPE_MAX_MONTHS, "cape_renewals": rules.CAPE_MAX_RENEWALS,
+                  "associate_years": rules.ASSOCIATE_DEADLINE_YEARS,
+                  "associate_warnings": rules.associate_warning_months(current.associate_warning_months)},
+    }, status=400 if form.errors else 200)

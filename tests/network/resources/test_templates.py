@@ -27,7 +27,8 @@ PAYLOAD = {
     "accounts": [{"number": "706100", "label": "Prestations des entrepreneur·es"}],
     "journals": [{"code": "OD", "label": "Opérations diverses"}],
     "contribution_rate": {"rate": "11.50"},
-    "people_settings": {"cesa_requires_first_revenue": False, "retention_years": 6},
+    "people_settings": {"cesa_requires_first_revenue": False, "retention_years": 6, "cape_warning_days": 45,
+                        "associate_warning_months": 9},
 }
 
 
@@ -37,13 +38,19 @@ def template(world):
                          payload=PAYLOAD, install_at_launch=True, visibility="network")
 
 
+def _settings():
+    settings = PeopleSettings.current()
+    return (settings.cesa_requires_first_revenue, settings.retention_years, settings.cape_warning_days,
+            settings.associate_warning_months)
+
+
 def _state():
     return {
         "workshops": sorted(WorkshopModel.objects.values_list("key", "title", "capacity")),
         "documents": sorted(DocumentModel.objects.values_list("key", "title", "body")),
         "accounts": sorted(AccountLabel.objects.values_list("number", "label")),
         "journals": sorted(JournalLabel.objects.values_list("code", "label")),
-        "settings": (PeopleSettings.current().cesa_requires_first_revenue, PeopleSettings.current().retention_years),
+        "settings": _settings(),
         "rate": contribution_rate_on(date.today()),
         "installed": InstalledItem.objects.count(),
     }
@@ -55,7 +62,7 @@ def test_installing_twice_changes_nothing(world, template):
                              "people_settings": 1}
     with tenant_context(world.cae_a):
         after_first = _state()
-    assert after_first["rate"] == Decimal("11.50") and after_first["settings"] == (False, 6)
+    assert after_first["rate"] == Decimal("11.50") and after_first["settings"] == (False, 6, 45, 9)
     second = templates_install(cooperative=world.cae_a)
     assert second.total_created == 0 and sum(second.skipped.values()) == 7
     with tenant_context(world.cae_a):
@@ -134,6 +141,14 @@ def test_unpublished_or_plain_resources_are_not_installable(world, template):
     ({"contribution_rate": {"tiers": []}}, "paliers ne sont pas pris en charge"),
     ({"journals": [{"code": "OD", "label": "a"}, {"code": "OD", "label": "b"}]}, "« OD » apparaît deux fois"),
     ({"unknown": []}, "rubrique inconnue « unknown »"),
+    ({"people_settings": {"cape_warning_days": 6}}, "« cape_warning_days » doit être un entier entre 7 et 90"),
+    ({"people_settings": {"cape_warning_days": "30"}}, "« cape_warning_days » doit être un entier entre 7 et 90"),
+    ({"people_settings": {"associate_warning_months": 13}},
+     "« associate_warning_months » doit être un entier entre 1 et 12"),
+    ({"people_settings": {"associate_warning_months": True}},
+     "« associate_warning_months » doit être un entier entre 1 et 12"),
+    ({"people_settings": {"warning_days": 30}}, "« people_settings » attend cesa_requires_first_revenue, "
+                                                "retention_years, cape_warning_days, associate_warning_months"),
     ([], "un objet JSON est attendu"),
 ])
 def test_payload_validation_names_the_rule(payload, fragment):
@@ -175,3 +190,52 @@ def test_a_template_named_for_another_cae_cannot_be_installed(world):
         assert list(JournalLabel.objects.values_list("code", flat=True)) == ["OD"]
     with tenant_context(world.cae_b):
         assert JournalLabel.objects.count() == 0
+
+
+PEOPLE_PAGE = "/personnes/reglages/"
+DIRECTORS_CHOICE = {"cesa_requires_first_revenue": "oui", "retention_years": "7", "cape_warning_days": "21",
+                    "associate_warning_months": "4"}
+
+
+def test_the_reminder_settings_a_template_carries_are_installed(world):
+    only_settings = make_resource(world, title="Réglages des rappels", kind="template", theme="setup",
+                                  payload={"people_settings": {"cape_warning_days": 60}})
+    with tenant_context(world.cae_b):
+        assert _settings() == (True, 5, 30, 6)
+    report = templates_install(cooperative=world.cae_b, resources=[only_settings])
+    assert report.created == {"people_settings": 1}
+    with tenant_context(world.cae_b):
+        assert _settings() == (True, 5, 60, 6)  # only what the template names
+        assert PeopleSettings.current().edited_at is None  # received, not the CAE's edit
+    with tenant_context(world.cae_a):
+        assert _settings() == (True, 5, 30, 6)
+
+
+def test_settings_the_director_saved_are_not_overwritten_by_a_first_install(world, template):
+    director = client_for(world.cae_a, world.user("director_a"))
+    assert director.post(PEOPLE_PAGE, DIRECTORS_CHOICE).status_code == 302
+    report = templates_install(cooperative=world.cae_a, resources=[template])
+    assert "people_settings" not in report.created and report.skipped == {"people_settings": 1}
+    assert report.created["workshop"] == 2  # the rest of the kit is installed
+    with tenant_context(world.cae_a):
+        assert _settings() == (True, 7, 21, 4)
+        assert InstalledItem.objects.get(kind="people_settings").created is False
+    templates_install(cooperative=world.cae_a, resources=[template])
+    with tenant_context(world.cae_a):
+        assert _settings() == (True, 7, 21, 4)
+    page = director.get("/modeles/reglages/").content.decode()
+    assert "n'ont pas été appliqués : la CAE avait déjà fixé les siens." in page
+
+
+def test_settings_edited_after_an_install_survive_a_new_version(world, template):
+    templates_install(cooperative=world.cae_a, resources=[template])
+    with tenant_context(world.cae_a):
+        assert _settings() == (False, 6, 45, 9)
+    director = client_for(world.cae_a, world.user("director_a"))
+    assert director.post(PEOPLE_PAGE, DIRECTORS_CHOICE).status_code == 302
+    template.payload = {**PAYLOAD, "people_settings": {"cape_warning_days": 90, "associate_warning_months": 12}}
+    template.save(update_fields=["payload"])
+    report = templates_install(cooperative=world.cae_a, resources=[template])
+    assert report.total_created == 0
+    with tenant_context(world.cae_a):
+        assert _settings() == (True, 7, 21, 4)

@@ -122,3 +122,31 @@ def test_reminders_on_fixed_dates():
     assert [d.on for d in rules.associate_reminders(cesa_start=date(2023, 9, 1))] == [
         date(2026, 3, 1), date(2026, 6, 1), date(2026, 8, 1),
     ]
+
+
+def test_reminder_lead_times_are_the_caes():
+    (cape,) = rules.cape_reminders(ends_on=date(2026, 3, 31), warning_days=45)
+    assert cape.on == date(2026, 2, 14) and cape.kind == "cape_ending" and cape.deadline == date(2026, 3, 31)
+    assert rules.associate_warning_months() == (6, 3, 1)  # the default: the reminders made before the setting
+    assert rules.associate_warning_months(12) == (12, 6, 3, 1)
+    assert rules.associate_warning_months(4) == (4, 3, 1)
+    assert rules.associate_warning_months(2) == (2, 1)
+    assert rules.associate_warning_months(1) == (1,)
+    dues = rules.associate_reminders(cesa_start=date(2023, 9, 1), first_warning_months=9)
+    assert [(d.kind, d.on) for d in dues] == [
+        ("associate_9m", date(2025, 12, 1)), ("associate_6m", date(2026, 3, 1)),
+        ("associate_3m", date(2026, 6, 1)), ("associate_1m", date(2026, 8, 1)),
+    ]
+    assert {d.deadline for d in dues} == {date(2026, 9, 1)}  # the legal deadline does not move
+
+
+def test_a_reminder_made_under_older_lead_times_is_not_repeated():
+    cape = rules.Due("cape_ending", date(2026, 3, 1), date(2026, 3, 31), "…")
+    assert rules.due_is_moot(cape, made_on=[date(2026, 2, 14)])  # announced once, whatever the lead time
+    assert not rules.due_is_moot(cape, made_on=[])
+    nine = rules.Due("associate_9m", date(2025, 12, 1), date(2026, 9, 1), "…")
+    assert rules.due_is_moot(nine, made_on=[date(2026, 3, 1)])  # the 6-month warning went out already
+    three = rules.Due("associate_3m", date(2026, 6, 1), date(2026, 9, 1), "…")
+    assert not rules.due_is_moot(three, made_on=[date(2026, 3, 1)])  # a follow-up still comes
+    assert rules.reminder_family("associate_12m") == rules.reminder_family("associate_1m") == "associate"
+    assert rules.reminder_family("cape_ending") == "cape_ending"

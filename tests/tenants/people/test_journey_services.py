@@ -152,3 +152,56 @@ def test_daily_task_emails_the_counsellor_once(person, world):
     assert daily_reminders.run("2027-09-01") == 0
     assert len(mail.outbox) == 1
     assert Reminder.objects.get().emailed_at is not None
+
+
+def _lead_times(**values):
+    settings = PeopleSettings.current()
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.save(update_fields=list(values))
+
+
+def test_cape_reminder_follows_the_caes_lead_time(person):
+    _lead_times(cape_warning_days=45)
+    journey_record_event(person=person, kind=EventKind.FOLLOW_UP, on=date(2024, 9, 20))
+    journey_record_event(person=person, kind=EventKind.CAPE_SIGNED, on=date(2024, 10, 1), ends_on=date(2025, 9, 30))
+    assert reminders_generate(today=date(2025, 8, 15)) == []
+    (reminder,) = reminders_generate(today=date(2025, 8, 16))  # 45 days before 30/09
+    assert (reminder.kind, reminder.due_on, reminder.deadline) == ("cape_ending", date(2025, 8, 16), date(2025, 9, 30))
+    # shortened afterwards: the CAPE's end was announced already, no second reminder
+    _lead_times(cape_warning_days=30)
+    assert reminders_generate(today=date(2025, 8, 31)) == []
+    assert Reminder.objects.count() == 1
+
+
+def test_a_longer_cape_lead_time_set_late_reminds_at_once_but_never_twice(person):
+    journey_record_event(person=person, kind=EventKind.FOLLOW_UP, on=date(2024, 9, 20))
+    journey_record_event(person=person, kind=EventKind.CAPE_SIGNED, on=date(2024, 10, 1), ends_on=date(2025, 9, 30))
+    assert reminders_generate(today=date(2025, 8, 20)) == []  # 30 days: not yet
+    _lead_times(cape_warning_days=60)
+    (reminder,) = reminders_generate(today=date(2025, 8, 20))  # due since 01/08 under the new lead time
+    assert reminder.due_on == date(2025, 8, 1)
+    (same,) = Reminder.objects.all()
+    _lead_times(cape_warning_days=30)
+    assert reminders_generate(today=date(2025, 8, 31)) == [] and list(Reminder.objects.all()) == [same]
+
+
+def test_associate_reminders_follow_the_caes_first_warning(person):
+    walk_to_cesa(person)  # CESA on 2025-03-01 → associate deadline 2028-03-01
+    _lead_times(associate_warning_months=9)
+    assert reminders_generate(today=date(2027, 5, 31)) == []
+    (nine,) = reminders_generate(today=date(2027, 6, 1))
+    assert nine.kind == "associate_9m" and nine.deadline == date(2028, 3, 1)
+    (six,) = reminders_generate(today=date(2027, 9, 1))
+    assert six.kind == "associate_6m"
+    assert {r.kind for r in reminders_generate(today=date(2028, 2, 1))} == {"associate_3m", "associate_1m"}
+
+
+def test_an_earlier_associate_warning_set_after_a_later_one_went_out_is_not_made(person):
+    walk_to_cesa(person)
+    (six,) = reminders_generate(today=date(2027, 9, 1))
+    assert six.kind == "associate_6m"
+    _lead_times(associate_warning_months=12)
+    assert reminders_generate(today=date(2027, 9, 2)) == []  # « 12 months before » would come after « 6 »
+    (three,) = reminders_generate(today=date(2027, 12, 1))
+    assert three.kind == "associate_3m"
