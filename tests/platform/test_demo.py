@@ -127,3 +127,10 @@ def test_demo_invoices_live_on_and_the_books_agree(world):
             revenue = EntryLine.objects.filter(account__in=["706", "707"], entry__entrepreneur=person,
                                                entry__date__year=ref.year).aggregate(c=Sum("credit"), d=Sum("debit"))
             assert revenue["c"] - revenue["d"] == sum(m.invoiced for m in months), person
+    # The CAEs in setup are mentored and their tasks point to the library's guides.
+    from network.onboarding.models import ProjectMember, SetupProject, Task
+
+    meuse = SetupProject.objects.get(slug="vallee-meuse")
+    assert meuse.members.filter(role=ProjectMember.Role.MENTOR, user__email="direction@cesame.demo").exists()
+    assert Task.objects.filter(project=meuse, resource__isnull=False).count() >= 3
+    assert Task.objects.filter(project=meuse, owner__isnull=True).count() == 0

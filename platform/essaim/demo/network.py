@@ -174,7 +174,8 @@ STARTER_KIT = {
     ],
     "journals": [{"code": "OD", "label": "Opérations diverses"}, {"code": "AN", "label": "À-nouveaux"}],
     "contribution_rate": {"rate": "10.00", "note": "Taux du kit de démarrage du réseau"},
-    "people_settings": {"cesa_requires_first_revenue": True, "retention_years": 5},
+    "people_settings": {"cesa_requires_first_revenue": True, "retention_years": 5, "cape_warning_days": 30,
+                        "associate_warning_months": 6},
 }
 
 GROUPS = [

@@ -137,6 +137,49 @@ def onboarding_demo(*, password_hash: str, reference: date, stdout=None) -> list
                 "subsidy_other_y3": "10000",
             })
             made.append(project)
+        for project in made:
+            _mentoring(project)
     if stdout is not None:
         stdout.write(f"  Essaimage : {len(made)} projet(s) de CAE créé(s)")
     return made
+
+
+# The library's guides a founder needs at each stage (titles of the demo library, network.py).
+STAGE_RESOURCES = {
+    "feasibility": "Étude d'opportunité : trame et questionnaire territoire",
+    "partners": "Mobiliser les partenaires : collectivités, État, Banque des Territoires, CRESS, URSCOP",
+    "legal": "Statuts types de SCOP et de SCIC pour une CAE",
+    "launch": "Guide de l'essaimage : créer une nouvelle CAE",
+}
+
+
+def _mentoring(project) -> None:
+    """The mentor CAE's director follows the project (mentor role), each stage's first task
+    points to the library's guide for it, founders own the tasks, and the mentor has commented
+    on the work under way."""
+    from network.onboarding.models import ProjectMember, Task
+    from network.resources.models import Resource
+
+    from .logins import demo_email
+
+    if project.mentor_id:
+        mentor = User.objects.filter(email=demo_email(project.mentor.slug, "direction")).first()
+        if mentor is not None:
+            ProjectMember.objects.get_or_create(project=project, user=mentor,
+                                                defaults={"role": ProjectMember.Role.MENTOR})
+    founders = [m.user for m in project.members.filter(role=ProjectMember.Role.FOUNDER).order_by("pk")]
+    resources = {r.title: r for r in Resource.objects.filter(title__in=STAGE_RESOURCES.values())}
+    for stage, title in STAGE_RESOURCES.items():
+        first = Task.objects.filter(project=project, stage=stage).order_by("position").first()
+        if first is not None and title in resources:
+            first.resource = resources[title]
+            first.save(update_fields=["resource"])
+    tasks = list(Task.objects.filter(project=project).order_by("stage", "position"))
+    for index, task in enumerate(tasks):
+        task.owner = founders[index % len(founders)] if founders else None
+    Task.objects.bulk_update(tasks, ["owner"])
+    under_way = next((t for t in tasks if t.status != Task.Status.DONE and not t.mentor_comment), None)
+    if under_way is not None:
+        under_way.mentor_comment = ("Nous sommes passés par cette étape à notre création : je vous envoie nos comptes rendus. "
+                                    "Prévoyez une réunion avec l'URSCOP avant de fixer le calendrier.")
+        under_way.save(update_fields=["mentor_comment"])
