@@ -406,27 +406,59 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
     return payment
 
 
-def aged_receivables(*, today: date) -> list[dict]:
-    """Issued invoices not fully paid, bucketed by days past due (0, 1–30, 31–60, 61–90, 90+)."""
-    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+RECEIVABLE_BUCKETS = ("0", "1-30", "31-60", "61-90", "90+")
+
+
+def receivables(*, today: date):
+    """Issued invoices not fully paid, as a queryset computed by PostgreSQL: `balance` (what is
+    still due, credit notes deducted) and `bucket` (days past due: 0, 1–30, 31–60, 61–90, 90+),
+    oldest due first. Filter, count and paginate it without loading every invoice."""
+    from django.db.models import (
+        Case,
+        CharField,
+        DecimalField,
+        ExpressionWrapper,
+        F,
+        OuterRef,
+        Subquery,
+        Sum,
+        Value,
+        When,
+    )
     from django.db.models.functions import Coalesce
 
     from .models import Payment
 
+    money = DecimalField(max_digits=12, decimal_places=2)
     paid = Payment.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(s=Sum("amount")).values("s")
     credited = (Invoice.objects.filter(corrects=OuterRef("pk"), status=Invoice.Status.FINALISED)
                 .values("corrects").annotate(s=Sum("total_incl_vat")).values("s"))
-    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
-    rows = []
-    invoices = (Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.FINALISED)
-                .select_related("customer", "entrepreneur")
-                .annotate(paid=Coalesce(Subquery(paid), zero), credited=Coalesce(Subquery(credited), zero))
-                .order_by("due_on", "id"))
-    for invoice in invoices:
-        balance = invoice.total_incl_vat - invoice.paid + invoice.credited
-        if balance <= 0:
-            continue
-        late = (today - invoice.due_on).days
-        bucket = "0" if late <= 0 else "1-30" if late <= 30 else "31-60" if late <= 60 else "61-90" if late <= 90 else "90+"
-        rows.append({"invoice": invoice, "balance": balance, "days_late": max(late, 0), "bucket": bucket})
-    return rows
+    zero = Value(Decimal("0.00"), output_field=money)
+    return (Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.FINALISED)
+            .annotate(balance=ExpressionWrapper(F("total_incl_vat") - Coalesce(Subquery(paid), zero)
+                                                + Coalesce(Subquery(credited), zero), output_field=money))
+            .filter(balance__gt=0)
+            .annotate(bucket=Case(
+                When(due_on__gte=today, then=Value("0")),
+                When(due_on__gte=today - timedelta(days=30), then=Value("1-30")),
+                When(due_on__gte=today - timedelta(days=60), then=Value("31-60")),
+                When(due_on__gte=today - timedelta(days=90), then=Value("61-90")),
+                default=Value("90+"), output_field=CharField()))
+            .select_related("customer", "entrepreneur")
+            .order_by("due_on", "id"))
+
+
+def receivables_by_bucket(queryset) -> dict[str, Decimal]:
+    """What is due in each bucket, in one grouped query (every bucket present, zero if empty)."""
+    from django.db.models import Sum
+
+    totals = {row["bucket"]: row["s"] for row in queryset.order_by().values("bucket").annotate(s=Sum("balance"))}
+    return {bucket: totals.get(bucket) or Decimal("0.00") for bucket in RECEIVABLE_BUCKETS}
+
+
+def aged_receivables(*, today: date) -> list[dict]:
+    """Every row of `receivables` as a dict (invoice, balance, days late, bucket): for small
+    sets and tests; pages use the queryset."""
+    return [{"invoice": invoice, "balance": invoice.balance, "days_late": max((today - invoice.due_on).days, 0),
+             "bucket": invoice.bucket} for invoice in receivables(today=today)]
+

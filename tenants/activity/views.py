@@ -332,11 +332,24 @@ def customer_list(request):
 def receivables(request):
     from django.utils import timezone
 
-    rows = services.aged_receivables(today=timezone.localdate())
-    buckets = {b: sum((r["balance"] for r in rows if r["bucket"] == b), start=0) for b in ("0", "1-30", "31-60", "61-90", "90+")}
+    today = timezone.localdate()
+    everything = services.receivables(today=today)
+    buckets = services.receivables_by_bucket(everything)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "bucket", "entrepreneur")}
+    rows = invoices_filter(everything, q=filters["q"], entrepreneur=filters["entrepreneur"])
+    if filters["bucket"] in services.RECEIVABLE_BUCKETS:
+        rows = rows.filter(bucket=filters["bucket"])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "activity/receivables.html", {"page_obj": page, "buckets": buckets,
-                                                          "total": sum(buckets.values())})
+    for invoice in page:
+        invoice.days_late = max((today - invoice.due_on).days, 0)
+    total = sum(buckets.values())
+    largest = max(buckets.values()) or 1
+    bars = [{"bucket": b, "amount": a, "y": 34 * i, "width": int(a * 360 / largest)}
+            for i, (b, a) in enumerate(buckets.items())]
+    return render(request, "activity/receivables.html", {
+        "page_obj": page, "bars": bars, "total": total, "filters": filters,
+        "bucket_choices": services.RECEIVABLE_BUCKETS,
+        "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v)})
 
 
 # -- expense claims and the activity account -----------------------------------------------------

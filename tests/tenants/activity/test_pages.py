@@ -134,3 +134,37 @@ def test_junk_in_the_invoice_pages_is_refused_without_a_500(world, setup):
     with tenant_context(world.cae_a):
         assert not Payment.objects.exists()
         assert Invoice.objects.count() == 1
+
+
+def test_receivables_are_searched_filtered_charted_in_constant_queries(world, setup):
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.activity.services import invoice_finalise
+
+    today = date.today()
+    with tenant_context(world.cae_a):
+        old = invoice_finalise(invoice=setup["their_invoice"], on=today - timedelta(days=75))  # 45 days late
+        recent = invoice_finalise(invoice=invoice_create_draft(
+            entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput("Récent", "1", "100")]), on=today)
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    page = accounts.get("/activite/creances/").content.decode()
+    assert old.number in page and recent.number in page and "<svg" in page and "1318,80 €" in page
+    late = accounts.get("/activite/creances/", {"bucket": "31-60"}).content.decode()
+    assert old.number in late and recent.number not in late
+    found = accounts.get("/activite/creances/", {"q": "Client de Léa"}).content.decode()
+    assert recent.number in found and old.number not in found
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert accounts.get("/activite/creances/").status_code == 200
+        return len(ctx)
+
+    few = queries()
+    with tenant_context(world.cae_a):
+        for n in range(5):
+            invoice_finalise(invoice=invoice_create_draft(
+                entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput(f"Encore {n}", "1", "10")]), on=today)
+    assert queries() == few
