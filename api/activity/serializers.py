@@ -97,21 +97,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
         }
 
 
-class QuoteLineSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(**MONEY, help_text="Montant HT de la ligne : quantité × prix unitaire, "
-                                                         "arrondi au centime (au demi-centime supérieur).")
+class QuoteLineSerializer(InvoiceLineSerializer):
+    """A quote's line: the same fields as an invoice's."""
 
-    class Meta:
+    class Meta(InvoiceLineSerializer.Meta):
         model = QuoteLine
-        fields = ["position", "description", "quantity", "unit", "unit_price", "vat_rate", "amount"]
-        extra_kwargs = {
-            "position": {"help_text": "Rang de la ligne sur le devis."},
-            "description": {"help_text": "Désignation du produit ou du service."},
-            "quantity": {"help_text": "Quantité (3 décimales)."},
-            "unit": {"help_text": "Unité (heure, jour, unité…)."},
-            "unit_price": {"help_text": "Prix unitaire HT en euros."},
-            "vat_rate": {"help_text": "Taux de TVA de la ligne, en pourcentage (`0.00` : exonérée)."},
-        }
+        extra_kwargs = InvoiceLineSerializer.Meta.extra_kwargs | {
+            "position": {"help_text": "Rang de la ligne sur le devis."}}
 
 
 class QuoteSerializer(serializers.ModelSerializer):
