@@ -4,7 +4,17 @@ the 1,000-CAE × 100-entrepreneur demo: primary rules, optimal secondary suppres
 complementary cell" heuristic on the same tables, same run. Target (issue 6): protection + audit
 ≤ 10 s, and less suppressed value or fewer suppressed cells than the heuristic.
 
-Pure Python (no database): `.venv/bin/python bench/bench_disclosure.py [--caes 1000] [--people 100]`.
+Two sets of tables:
+- "optimal"/"heuristic": seven hand-built national tables (the engine alone);
+- "release_tables": the tables a release of a year really publishes, built the way
+  `release_create` builds them (`consolidation.build_from_rows`, from contribution rows in the
+  format the collection stores) from a synthetic network of the 13 metropolitan regions (their
+  real departments) × the 10 A10 sectors, national (1,000 CAEs) and sparse (150 small CAEs);
+  protection + audit, then the publication's re-audit of the stored pattern (`audit_tables`).
+
+No database (Django is set up for the models' labels only):
+`.venv/bin/python bench/bench_disclosure.py [--caes 1000] [--people 100] [--limit 120]`; each linked
+group of the release tables runs in a child process stopped after `--limit` seconds (reported).
 """
 
 from __future__ import annotations
@@ -112,6 +122,174 @@ def national_tables(departments, rows, exits):
     return tables
 
 
+# -- the tables a release publishes, from contribution rows as collected ---------------------------
+
+NAF_OF_SECTOR = {"AZ": "01", "BE": "25", "FZ": "43", "GI": "47", "JZ": "62", "KZ": "66", "LZ": "68", "MN": "70",
+                 "OQ": "85", "RU": "96"}
+A10_WEIGHT = [2, 6, 12, 10, 14, 1, 1, 30, 12, 12]
+STAGE_WEIGHT = {"candidate": 4, "info_session": 6, "follow_up": 18, "cape": 22, "cesa": 30, "associate": 10,
+                "exited": 10}
+SITUATION_WEIGHT = {"job_seeker": 55, "minimum_income": 12, "employee": 15, "student": 3, "civil_servant": 2,
+                    "other": 13}
+OUTCOME_WEIGHT_RELEASE = {"own_company": 30, "previous_situation": 15, "found_job": 35, "training": 8, "other": 12}
+
+
+def contribution_rows(caes: int, people: int, *, period: str = "2026", seed: int = 2026):
+    """(cooperative id, period, source, cells, hash) for every CAE, as `collection.gather` would
+    store them, and each CAE's kind."""
+    from network.stats.catalog import DEPARTMENT_REGION, OVERSEAS, SECTORS
+    from network.stats.collection import content_hash
+
+    rng = random.Random(seed)
+    departments: dict[str, list[str]] = defaultdict(list)
+    for dept, region in DEPARTMENT_REGION.items():
+        if region != OVERSEAS:
+            departments[region].append(dept)
+    regions = sorted(departments)
+    weights = [REGION_WEIGHT[r] for r in regions]
+    kinds, rows = {}, []
+    stages, situations = list(STAGE_WEIGHT), list(SITUATION_WEIGHT)
+    for coop_id in range(1, caes + 1):
+        region = rng.choices(regions, weights)[0]
+        home = rng.choice(departments[region])
+        sites = [home] + [rng.choice(departments[region]) for _ in range(rng.choice([0, 0, 1, 2]))]
+        kind = "sector" if rng.random() < 0.15 else "regional"
+        kinds[coop_id] = kind
+        home_sector = rng.choices(SECTORS, A10_WEIGHT)[0]
+        size = max(3, int(rng.lognormvariate(0, 0.6) * people))
+        entrepreneurs, exits = defaultdict(int), defaultdict(int)
+        money = {"fte": defaultdict(list), "revenue": defaultdict(list)}
+        for _ in range(size):
+            sector = home_sector if kind == "sector" and rng.random() < 0.8 else rng.choices(SECTORS, A10_WEIGHT)[0]
+            naf, dept = NAF_OF_SECTOR[sector], rng.choice(sites)
+            stage = rng.choices(stages, list(STAGE_WEIGHT.values()))[0]
+            gender = rng.choices(GENDERS, GENDER_WEIGHT)[0]
+            situation = rng.choices(situations, list(SITUATION_WEIGHT.values()))[0]
+            entrepreneurs[(stage, naf, gender, dept, situation)] += 1
+            if stage in ("cape", "cesa", "associate", "exited") and rng.random() < 0.9:
+                revenue = Decimal(int(rng.lognormvariate(9.8, 1.0)))
+                if rng.random() < 0.001:
+                    revenue *= 40
+                money["revenue"][(naf, dept)].append(revenue)
+            if stage in ("cesa", "associate"):
+                money["fte"][(naf, dept)].append(Decimal(rng.choice([25, 50, 75, 100])) / 100)
+            if stage == "exited":
+                exits[(rng.choices(list(OUTCOME_WEIGHT_RELEASE), list(OUTCOME_WEIGHT_RELEASE.values()))[0],
+                       naf, dept)] += 1
+        sources = {
+            "entrepreneurs": sorted([*k, n] for k, n in entrepreneurs.items()),
+            "exits": sorted([*k, n] for k, n in exits.items()),
+            "sites": [[len(set(sites))]],
+        }
+        for source, cells in money.items():
+            out = []
+            for (naf, dept), amounts in cells.items():
+                top = sorted(amounts, reverse=True) + [Decimal(0), Decimal(0)]
+                out.append([naf, dept, len(amounts), str(sum(amounts)), str(top[0]),
+                            str(top[1] if len(amounts) > 1 else Decimal(0))])
+            sources[source] = sorted(out)
+        held = rng.choice([0, 2, 6, 12, 24])
+        sources["workshops"] = [[held]]
+        if held:
+            attendance = [rng.randint(1, held) for _ in range(max(1, size // 3))]
+            top = sorted(attendance, reverse=True) + [0, 0]
+            sources["attendance"] = [[len(attendance), str(sum(attendance)), str(top[0]),
+                                      str(top[1] if len(attendance) > 1 else 0)]]
+        else:
+            sources["attendance"] = [[0, "0", "0", "0"]]
+        for source, cells in sorted(sources.items()):
+            rows.append((coop_id, period, source, cells, content_hash(cells)))
+    return kinds, rows
+
+
+def _release_built(caes: int, people: int, seed: int):
+    from network.stats.consolidation import build_from_rows
+    from tenants.people import stats as people_stats
+
+    kinds, rows = contribution_rows(caes, people, seed=seed)
+    started = time.perf_counter()
+    built = build_from_rows("2026", rows, cooperative_kinds=kinds, labels=people_stats.labels())
+    people_total = sum(n for _, _, source, cells, _ in rows if source == "entrepreneurs" for *_, n in cells)
+    return built, people_total, time.perf_counter() - started
+
+
+def _release_group(caes: int, people: int, seed: int, index: int, out) -> None:
+    """In a child process: one linked group of a release's tables, heuristic then optimal (with
+    the publication's re-audit of the optimal pattern), each summary sent as soon as it is ready."""
+    import django
+
+    django.setup()
+    from network.stats import audit_tables, protect_tables
+    from network.stats.model import components
+
+    built, _, _ = _release_built(caes, people, seed)
+    group = components(built.tables)[index]
+    out.put(("heuristic", summary(protect_tables(group, method="heuristic"))))
+    result = protect_tables(group)
+    optimal = summary(result)
+    suppressed = {t.name: {coords for coords, c in t.cells.items() if c.suppressed} for t in result.tables}
+    started = time.perf_counter()
+    reports = audit_tables(group, suppressed)
+    optimal["publication_reaudit_s"] = round(time.perf_counter() - started, 3)
+    optimal["publication_reaudit_ok"] = all(r.ok for r in reports)
+    out.put(("optimal", optimal))
+
+
+def release_tables_bench(caes: int, people: int, seed: int, limit_s: float) -> dict:
+    """Every linked group of a year's release tables, each in a child process given `limit_s`
+    seconds (optimal and heuristic), on contribution rows as the collection stores them."""
+    import multiprocessing
+
+    from network.stats.model import Problem, components
+    from network.stats.rules import DisclosureSettings
+
+    built, people_total, build_s = _release_built(caes, people, seed)
+    groups = components(built.tables)
+    # Spawned, not forked: a fork would inherit HiGHS's thread pool without its threads.
+    context = multiprocessing.get_context("spawn")
+    out_groups = []
+    for index, group in enumerate(groups):
+        problem = Problem(group, DisclosureSettings())
+        row = {"tables": [t.name for t in group], "cells": problem.n, "sensitive_cells": int(problem.primary.sum())}
+        queue = context.Queue()
+        child = context.Process(target=_release_group, args=(caes, people, seed, index, queue))
+        started = time.perf_counter()
+        child.start()
+        while len(row) < 5:
+            remaining = limit_s - (time.perf_counter() - started)
+            try:
+                method, result = queue.get(timeout=max(0.1, remaining))
+            except Exception:  # noqa: BLE001 - queue.Empty: the limit is reached
+                break
+            row[method] = result
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        row.setdefault("heuristic", {"finished": False})
+        row.setdefault("optimal", {"finished": False, "limit_s": limit_s,
+                                   "note": f"did not finish within {limit_s:.0f} s (process stopped)"})
+        out_groups.append(row)
+        print(f"  {caes} CAEs, group {index + 1}/{len(groups)} ({row['cells']} cells, "
+              f"{row['sensitive_cells']} sensitive): optimal {row['optimal'].get('seconds', 'timeout')} s, "
+              f"heuristic {row['heuristic'].get('seconds')} s", file=sys.stderr, flush=True)
+    done = [g for g in out_groups if "seconds" in g["optimal"]]
+    total = {
+        "groups": len(out_groups), "groups_finished": len(done),
+        "cells": sum(g["cells"] for g in out_groups),
+        "sensitive_cells": sum(g["sensitive_cells"] for g in out_groups),
+    }
+    for method in ("optimal", "heuristic"):
+        finished = [g[method] for g in out_groups if "seconds" in g[method] and "seconds" in g["optimal"]]
+        total[method] = {
+            "seconds_finished_groups": round(sum(f["seconds"] for f in finished), 3),
+            "suppressed_cells_finished_groups": sum(f["suppressed_cells"] for f in finished),
+            "audit_ok_finished_groups": all(f["audit_ok"] for f in finished),
+            "audit_failures_finished_groups": sum(f["audit_failures"] for f in finished),
+        }
+    return {"caes": caes, "people": people_total, "build_tables_s": round(build_s, 3),
+            "limit_per_group_s": limit_s, "total": total, "groups": out_groups}
+
+
 def summary(result) -> dict:
     audit_failures = [f for c in result.components for f in c.audit.failures]
     return {
@@ -138,8 +316,13 @@ def main() -> int:
     parser.add_argument("--caes", type=int, default=1000)
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--limit", type=float, default=120.0,
+                        help="seconds given to each linked group of the release tables (default 120)")
     args = parser.parse_args()
 
+    import django
+
+    django.setup()  # models' labels only: no database is touched
     from network.stats import protect_tables
 
     started = time.perf_counter()
@@ -164,6 +347,9 @@ def main() -> int:
     sparse_opt["seconds_median_of_3"] = round(benchlib.median([r.seconds for r in sparse_runs]), 3)
     sparse_heur = summary(protect_tables(sparse, method="heuristic"))
 
+    release_national = release_tables_bench(args.caes, args.people, seed=2026, limit_s=args.limit)
+    release_sparse = release_tables_bench(SPARSE_CAES, SPARSE_PEOPLE, seed=7, limit_s=args.limit)
+
     payload = {
         "name": "disclosure",
         "date": benchlib.now_iso(),
@@ -176,6 +362,13 @@ def main() -> int:
         "optimal": optimal,
         "heuristic": heuristic,
         "region_sector_sparse": {"caes": SPARSE_CAES, "people": len(s_rows), "optimal": sparse_opt, "heuristic": sparse_heur},
+        "release_tables": {
+            "what": "every table of a year's release (13 regions × 10 sectors and the others), built by "
+                    "consolidation.build_from_rows from contribution rows as collected; protection + audit "
+                    "(every insider round), the publication's re-audit, and the heuristic on the same tables",
+            "national": release_national,
+            "sparse": release_sparse,
+        },
         "peak_memory_mb": benchlib.peak_memory_mb(),
         **benchlib.machine(),
     }

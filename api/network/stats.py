@@ -1,6 +1,7 @@
 """Read-only API of the published network statistics: releases and their tables, every cell with
 its dimension values ("*" for a margin), its value (null when secret) and its status, so anyone
-can audit a release. Only published releases exist here, whoever asks."""
+can audit a release. Only published releases exist here, whoever asks: not a draft, not a version
+superseded by a newer one of its period (docs/stats.md, "What several releases tell together")."""
 
 from __future__ import annotations
 

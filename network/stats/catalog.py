@@ -105,3 +105,19 @@ def collection_periods(year: int, *, today: date) -> list[str]:
         if period_bounds(f"{year}-Q{q}")[0] <= today:
             codes.append(f"{year}-Q{q}")
     return codes
+
+
+def trend_periods(period: str) -> list[str]:
+    """The periods a trend of ``period`` runs over, ending with it: up to five years, or the
+    quarters of its year up to it. Each earlier period's figures are those of its own published
+    release (never recomputed: see docs/stats.md, "Releases")."""
+    if "-Q" in period:
+        year, q = period.split("-Q")
+        return [f"{year}-Q{i}" for i in range(1, int(q) + 1)]
+    y = int(period)
+    return [str(v) for v in range(y - 4, y + 1)]
+
+
+def period_ended(code: str, *, today: date) -> bool:
+    """Whether the whole period lies before ``today``."""
+    return period_bounds(code)[1] < today

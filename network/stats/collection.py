@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
-from network.stats.catalog import collection_periods, is_period, period_bounds
+from network.stats.catalog import collection_periods, is_period, period_bounds, period_ended
 from network.stats.models import CaeContribution
 from tenants.activity import stats as activity_stats
 from tenants.people import stats as people_stats
@@ -87,7 +87,8 @@ def collection_run(*, cooperative: Cooperative, year: int | None = None, today: 
                    after_source=None) -> CollectionResult:
     """Collect one CAE for a year and its quarters begun by `today`. Runs inside the CAE's schema
     (entered here if needed). `after_source(n)` is called after each source row is written, inside
-    the transaction (tests use it to kill the run half-way)."""
+    the transaction (tests use it to kill the run half-way). The sites of a period that has ended
+    are not rewritten once collected (see the loop)."""
     today = today or timezone.localdate()
     year = collection_year(today.year if year is None else year, today=today)
     periods = periods_of(year, today)
@@ -109,6 +110,11 @@ def collection_run(*, cooperative: Cooperative, year: int | None = None, today: 
             for (period, source), rows in sorted(figures.items()):
                 digest = content_hash(rows)
                 if known.get((period, source)) == digest:
+                    unchanged += 1
+                    continue
+                if source == "sites" and (period, source) in known and period_ended(period, today=today):
+                    # Sites have no dates: the count is today's. A period that has ended keeps the
+                    # count of its last collection while it ran, the closest to its own.
                     unchanged += 1
                     continue
                 changed.append(CaeContribution(cooperative=cooperative, period=period, source=source, cells=rows,

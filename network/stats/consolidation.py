@@ -77,15 +77,22 @@ DIMENSION_LABELS = {
 }
 
 
-def time_periods(period: str, available: set[str]) -> list[str]:
-    """The time dimension of a release of `period`: up to five years ending with it (those
-    collected), or the quarters of its year up to it."""
+# What a quarter release publishes: people present during the quarter, by attributes that do not
+# depend on the period's end, and the CAEs that hosted them. Not the flows (revenue, exits,
+# workshops, attendance): the year is the sum of its quarters, so a quarter's cells and the year's,
+# protected apart, would let a secret cell be recomputed. Nor the end-of-period figures (FTE,
+# sites, the stage reached): the last quarter ends when the year does, so they equal the year's.
+QUARTER_TABLES = ("entrepreneurs_region_sector", "entrepreneurs_department", "entrepreneurs_sector_gender",
+                  "entrepreneurs_entry_situation", "entrepreneurs_kind", "caes")
+# Tables without a dimension of their own: one cell per period (the time dimension alone).
+TIME_ONLY = tuple(s.code for s in SPECS if s.dimensions == ("time",))
+
+
+def table_codes(period: str) -> tuple[str, ...]:
+    """The tables a release of ``period`` publishes."""
     if "-Q" in period:
-        year, q = period.split("-Q")
-        return [f"{year}-Q{i}" for i in range(1, int(q) + 1)]
-    y = int(period)
-    years = [str(v) for v in range(y - 4, y) if str(v) in available]
-    return [*years, period]
+        return QUARTER_TABLES
+    return tuple(s.code for s in SPECS)
 
 
 def _categories(name: str, labels: dict[str, dict[str, str]], seen: dict[str, set[str]],
@@ -117,13 +124,13 @@ class Built:
     """The engine tables of a release, how to show them, and what they were built from."""
 
     period: str
-    periods: list[str]
+    periods: list[str]  # the time dimension of the release: its own period
     tables: list[Table]
     categories: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     sources_hash: str = ""
     standings: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # cooperative id → indicator → value
-    # engine table name → (published table code, its period, or None for a time series)
-    origin: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # engine table name → (published table code, its period)
+    origin: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def time_name(self) -> str:
@@ -160,11 +167,20 @@ def available_periods() -> set[str]:
     return set(CaeContribution.consolidation_rows.values_list("period", flat=True).distinct())
 
 
-def build(period: str) -> Built:
-    """Every table of a release of `period`, from the stored contributions."""
-    periods = time_periods(period, available_periods())
-    coops = {c.pk: c for c in Cooperative.objects.only("pk", "kind", "region")}
-    labels = people_stats.labels()
+def build(period: str, *, codes: tuple[str, ...] | None = None) -> Built:
+    """Every table of a release of `period` (or only ``codes``), from the stored contributions of
+    that period alone: earlier periods are shown from their own published releases."""
+    kinds = dict(Cooperative.objects.values_list("pk", "kind"))
+    return build_from_rows(period, _rows_by_source([period]).iterator(chunk_size=2000), cooperative_kinds=kinds,
+                           labels=people_stats.labels(), codes=codes)
+
+
+def build_from_rows(period: str, rows, *, cooperative_kinds: dict[int, str], labels: dict[str, dict[str, str]],
+                    codes: tuple[str, ...] | None = None) -> Built:
+    """The engine tables from contribution rows (cooperative id, period, source, cells, content
+    hash) as stored: `build` reads them from the database, the benchmark makes them up."""
+    codes = table_codes(period) if codes is None else codes
+    periods = [period]
     # table code → interior coords → cae → _Cell
     acc: dict[str, dict[tuple, dict[str, _Cell]]] = {s.code: defaultdict(dict) for s in SPECS}
     seen: dict[str, set[str]] = defaultdict(set)
@@ -178,15 +194,17 @@ def build(period: str) -> Built:
             cell = cells[cae] = _Cell()
         cell.add(*figure)
 
-    for coop_id, p, source, rows, ch in _rows_by_source(periods).iterator(chunk_size=2000):
-        digest.update(f"{coop_id}/{p}/{source}/{ch};".encode())
-        coop = coops.get(coop_id)
-        if coop is None:
+    for coop_id, p, source, cells, ch in rows:
+        if p != period:
             continue
-        cae, kind = str(coop_id), coop.kind
+        digest.update(f"{coop_id}/{p}/{source}/{ch};".encode())
+        kind = cooperative_kinds.get(coop_id)
+        if kind is None:
+            continue
+        cae = str(coop_id)
         if source == "entrepreneurs":
             total = 0
-            for stage, naf, gender, dept, situation, n in rows:
+            for stage, naf, gender, dept, situation, n in cells:
                 sector, d = sector_of_naf(naf), department_code(dept)
                 region = region_of_department(d)
                 for name, value in (("region", region), ("sector", sector), ("department", d), ("gender", gender),
@@ -199,19 +217,18 @@ def build(period: str) -> Built:
                 put("entrepreneurs_entry_situation", (situation, p), cae, n, Decimal(n))
                 put("entrepreneurs_kind", (kind, p), cae, n, Decimal(n))
                 total += n
-                if p == period and gender == "F":
+                if gender == "F":
                     standings[coop_id]["women"] = standings[coop_id].get("women", ZERO) + n
             if total:
                 put("caes", (p,), cae, 1, Decimal(1))
-            if p == period:
-                standings[coop_id]["entrepreneurs"] = Decimal(total)
+            standings[coop_id]["entrepreneurs"] = Decimal(total)
         elif source == "exits":
-            for outcome, _naf, _dept, n in rows:
+            for outcome, _naf, _dept, n in cells:
                 seen["outcome"].add(outcome)
                 put("exits_outcome", (outcome, p), cae, n, Decimal(n))
         elif source in ("fte", "revenue"):
             own = ZERO
-            for naf, dept, people, total, top1, top2 in rows:
+            for naf, dept, people, total, top1, top2 in cells:
                 sector, d = sector_of_naf(naf), department_code(dept)
                 region = region_of_department(d)
                 seen["region"].add(region)
@@ -223,24 +240,24 @@ def build(period: str) -> Built:
                     put("revenue_region_sector", (region, sector, p), cae, *figure)
                     put("revenue_kind", (kind, p), cae, *figure)
                 own += Decimal(total)
-            if p == period:
-                standings[coop_id][source] = own
+            standings[coop_id][source] = own
         elif source in ("sites", "workshops"):
-            ((n,),) = rows
+            ((n,),) = cells
             if n:
                 # The units are the sites (workshops): each weighs 1.
                 put(source, (p,), cae, n, Decimal(n), Decimal(1), Decimal(1) if n > 1 else ZERO)
-            if p == period:
-                standings[coop_id][source] = Decimal(n)
+            standings[coop_id][source] = Decimal(n)
         elif source == "attendance":
-            ((people, total, top1, top2),) = rows
+            ((people, total, top1, top2),) = cells
             if people:
                 put("attendance", (p,), cae, people, Decimal(total), Decimal(top1), Decimal(top2))
 
     built = Built(period, periods, [], sources_hash=digest.hexdigest(), standings=dict(standings))
-    time_name = "quarter" if "-Q" in period else "year"
-    built.categories[time_name] = [(p, p) for p in periods]
+    time_name = built.time_name
+    built.categories[time_name] = [(period, period)]
     for spec in SPECS:
+        if spec.code not in codes:
+            continue
         dims = []
         for name in spec.dimensions:
             if name == "time":
@@ -252,24 +269,15 @@ def build(period: str) -> Built:
             else:
                 dims.append(Dimension(name, tuple(c for c, _ in cats)))
         min_protection = Decimal("0.5") if spec.measure == "fte" else None
-        if not dims:
-            # A time series (sites, workshops): one table over the periods, with their sum.
-            interior = {coords: [cell.contribution(cae, spec.kind) for cae, cell in sorted(by_cae.items())]
-                        for coords, by_cae in acc[spec.code].items()}
-            built.tables.append(build_table(name=spec.code, measure=spec.measure, kind=spec.kind,
-                                            dimensions=(Dimension(time_name, tuple(periods)),),
-                                            contributions=interior, min_protection=min_protection))
-            built.origin[spec.code] = (spec.code, None)
-            continue
-        # Otherwise one table per period, the period in the measure: people are counted in every
-        # period they were there, so a sum over periods would count them several times; and
-        # each period's tables are protected together, apart from the other periods'.
-        for p in periods:
-            interior = {coords[:-1]: [cell.contribution(cae, spec.kind) for cae, cell in sorted(by_cae.items())]
-                        for coords, by_cae in acc[spec.code].items() if coords[-1] == p}
-            name = f"{spec.code}@{p}"
-            built.tables.append(build_table(name=name, measure=f"{spec.measure}@{p}", kind=spec.kind,
-                                            dimensions=dims, contributions=interior,
-                                            min_protection=min_protection))
-            built.origin[name] = (spec.code, p)
+        # One table per period, the period in the measure: people are counted in every period they
+        # were there (no sum over periods), and a release holds its own period only. A table
+        # without a dimension of its own (CAEs, sites, workshops, attendance) is its one cell.
+        interior = {coords[:-1] if dims else coords: [cell.contribution(cae, spec.kind)
+                                                      for cae, cell in sorted(by_cae.items())]
+                    for coords, by_cae in acc[spec.code].items() if coords[-1] == period}
+        name = f"{spec.code}@{period}"
+        built.tables.append(build_table(name=name, measure=f"{spec.measure}@{period}", kind=spec.kind,
+                                        dimensions=dims or [Dimension(time_name, (period,))],
+                                        contributions=interior, min_protection=min_protection))
+        built.origin[name] = (spec.code, period)
     return built

@@ -6,6 +6,9 @@ so no page, admin, serializer or API can list it by accident; the consolidation 
 (network/stats/collection.py writes, network/stats/consolidation.py reads) goes through the
 `consolidation_rows` manager, and a test checks that no other module names it.
 
+`ReleaseStanding` (each CAE's own figures in a release, beside its rank) is sealed the same way:
+only network/stats/standings.py names it, through the `standing_rows` manager.
+
 Releases, their tables and cells are what may be shown: protected by the disclosure engine.
 """
 
@@ -24,6 +27,15 @@ class ContributionsSealed(RuntimeError):
 class _SealedManager(models.Manager):
     def get_queryset(self):
         raise ContributionsSealed("Per-CAE contributions are read only by network/stats/consolidation.py.")
+
+
+class StandingsSealed(RuntimeError):
+    pass
+
+
+class _SealedStandingManager(models.Manager):
+    def get_queryset(self):
+        raise StandingsSealed("Each CAE's standing is read only by network/stats/standings.py.")
 
 
 class CaeContribution(models.Model):
@@ -54,6 +66,10 @@ class Release(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
         PUBLISHED = "published", _("Publiée")
+        # Withdrawn when a newer version of its period was published: kept for the record, no
+        # longer served by the pages or the API (two versions side by side would let their
+        # differences be read).
+        SUPERSEDED = "superseded", _("Remplacée")
 
     period = models.CharField(_("période"), max_length=7)
     version = models.PositiveIntegerField(_("version"))
@@ -67,11 +83,16 @@ class Release(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "-version"]
         verbose_name = _("version publiée des statistiques")
-        constraints = [models.UniqueConstraint(fields=["period", "version"], name="release_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="release_version_unique"),
+            models.UniqueConstraint(fields=["period"], condition=models.Q(status="published"),
+                                    name="release_one_published_per_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} v{self.version}"
@@ -128,7 +149,8 @@ class ReleaseCell(models.Model):
 
 class ReleaseStanding(models.Model):
     """One CAE beside the network in a release: its own figure and its rank. Shown only to that
-    CAE, on its own domain (network/stats/views_cae.py); never listed for the network staff."""
+    CAE, on its own domain (network/stats/views_cae.py, through network/stats/standings.py);
+    never listed for the network staff. Sealed like `CaeContribution`."""
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
     cooperative = models.ForeignKey("cooperatives.Cooperative", on_delete=models.CASCADE, related_name="+")
@@ -137,7 +159,12 @@ class ReleaseStanding(models.Model):
     rank = models.PositiveIntegerField()  # 1 = the largest
     out_of = models.PositiveIntegerField()
 
+    objects = _SealedStandingManager()
+    standing_rows = models.Manager()  # noqa: DJ012 - the sealed manager must come first (default)
+
     class Meta:
+        base_manager_name = "standing_rows"  # cascades when a release or a CAE is deleted
+        default_manager_name = "objects"
         constraints = [models.UniqueConstraint(fields=["release", "cooperative", "indicator"],
                                                name="standing_unique")]
 

@@ -6,34 +6,39 @@
 A draft stores every cell as it would be published (value or null, status) and the audit. Publishing
 checks that the contributions have not changed since, and audits the stored pattern again on the
 tables rebuilt from them: the publication fails if any attacker narrows a sensitive cell.
+
+What several releases could tell together (docs/stats.md, "Releases"): a release holds its own
+period only (a trend shows earlier periods from their own published releases, never recomputed);
+publishing a version of a period supersedes the one published before (one version of a period is
+served at a time); a quarter release publishes no flow and no end-of-period figure (the year is the
+sum of its quarters, its last quarter ends with it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from essaim.core.errors import AppError
 from network.stats.catalog import is_period
-from network.stats.consolidation import DIMENSION_LABELS, SPEC_BY_CODE, Built, build
+from network.stats.conf import configured_settings
+from network.stats.consolidation import DIMENSION_LABELS, SPEC_BY_CODE, TIME_ONLY, Built, build
 from network.stats.disclosure import ProtectedTable, Protection, audit_tables, protect_tables
-from network.stats.models import Release, ReleaseCell, ReleaseStanding, ReleaseTable
+from network.stats.models import Release, ReleaseCell, ReleaseTable
 from network.stats.rules import DEFAULT_SETTINGS, DisclosureSettings, Labels
+from network.stats.secondary import ProtectionError
+from network.stats.standings import standings_store
 from network.stats.tables import MARGIN, Dimension
 
 KEY_FIGURES = "key_figures"
-STANDING_INDICATORS = {
-    "entrepreneurs": "Entrepreneur·es accompagné·es",
-    "revenue": "Chiffre d'affaires HT facturé (€)",
-    "fte": "Équivalents temps plein (CESA)",
-    "women_share": "Part des femmes (%)",
-    "workshops": "Ateliers collectifs tenus",
-    "sites": "Sites d'accueil",
-}
+# pg_advisory_xact_lock(namespace, period): versions of one period are numbered, published and
+# superseded one transaction at a time.
+_LOCK_NAMESPACE = zlib.crc32(b"network.stats.release") & 0x7FFFFFFF
 
 
 def settings_snapshot(settings: DisclosureSettings) -> dict:
@@ -99,44 +104,54 @@ def _audit_summary(protection: Protection, seconds: float) -> dict:
 
 
 def _key_figures(built: Built, protected: dict[str, ProtectedTable], labels: dict) -> list[tuple[str, str, object]]:
-    """(indicator, label, (value, status, rules)) for the release's period, from protected cells."""
+    """(indicator, label, (value, status, rules)) for the release's period, from protected cells;
+    only those whose table the release publishes."""
     p = built.period
     rows: list[tuple[str, str, object]] = []
 
     def cell(table: str, *coords: str):
-        c = protected[table].cells[(p,)] if table in protected else protected[f"{table}@{p}"].cells[coords]
+        shown = protected.get(f"{table}@{p}")
+        if shown is None:
+            return None
+        c = shown.cells[(p,) if table in TIME_ONLY else coords]
         return c.value, str(c.status), ",".join(str(r) for r in c.rules)
 
-    rows.append(("caes", "CAE", cell("caes")))
-    rows.append(("sites", "Sites d'accueil", cell("sites")))
-    rows.append(("entrepreneurs", "Entrepreneur·es accompagné·es", cell("entrepreneurs_stage", MARGIN)))
+    def add(indicator: str, label: str, figure) -> None:
+        if figure is not None:
+            rows.append((indicator, label, figure))
+
+    add("caes", "CAE", cell("caes"))
+    add("sites", "Sites d'accueil", cell("sites"))
+    total = cell("entrepreneurs_region_sector", MARGIN, MARGIN)  # one cell with every entrepreneurs total
+    add("entrepreneurs", "Entrepreneur·es accompagné·es", total)
     for code, label in labels["stage"].items():
-        rows.append((f"stage:{code}", f"Étape : {label}", cell("entrepreneurs_stage", code)))
-    rows.append(("associates", "Associé·es", cell("entrepreneurs_stage", "associate")))
-    rows.append(("fte", "Équivalents temps plein (CESA)", cell("fte_sector", MARGIN)))
-    rows.append(("revenue", "Chiffre d'affaires HT facturé (€)", cell("revenue_region_sector", MARGIN, MARGIN)))
+        add(f"stage:{code}", f"Étape : {label}", cell("entrepreneurs_stage", code))
+    add("associates", "Associé·es", cell("entrepreneurs_stage", "associate"))
+    add("fte", "Équivalents temps plein (CESA)", cell("fte_sector", MARGIN))
+    add("revenue", "Chiffre d'affaires HT facturé (€)", cell("revenue_region_sector", MARGIN, MARGIN))
     women = cell("entrepreneurs_sector_gender", MARGIN, "F")
-    total = cell("entrepreneurs_stage", MARGIN)
-    rows.append(("women", "Femmes", women))
-    if women[0] is not None and total[0]:
+    add("women", "Femmes", women)
+    if women is not None and women[0] is not None and total[0]:
         share = (Decimal(100) * women[0] / total[0]).quantize(Decimal("0.1"))
-        rows.append(("women_share", "Part des femmes (%)", (share, "published", "")))
-    else:
-        rows.append(("women_share", "Part des femmes (%)", (None, women[1] if women[0] is None else "empty", "")))
+        add("women_share", "Part des femmes (%)", (share, "published", ""))
+    elif women is not None:
+        add("women_share", "Part des femmes (%)", (None, women[1] if women[0] is None else "empty", ""))
     for code, label in labels["entry_situation"].items():
-        rows.append((f"entry_situation:{code}", f"Situation à l'entrée : {label}",
-                     cell("entrepreneurs_entry_situation", code)))
-    rows.append(("exits", "Sorties", cell("exits_outcome", MARGIN)))
+        add(f"entry_situation:{code}", f"Situation à l'entrée : {label}",
+            cell("entrepreneurs_entry_situation", code))
+    add("exits", "Sorties", cell("exits_outcome", MARGIN))
     for code, label in labels["outcome"].items():
-        rows.append((f"outcome:{code}", f"Sortie : {label}", cell("exits_outcome", code)))
-    rows.append(("workshops", "Ateliers collectifs tenus", cell("workshops")))
-    rows.append(("attendance", "Présences aux ateliers", cell("attendance")))
+        add(f"outcome:{code}", f"Sortie : {label}", cell("exits_outcome", code))
+    add("workshops", "Ateliers collectifs tenus", cell("workshops"))
+    add("attendance", "Présences aux ateliers", cell("attendance"))
     return rows
 
 
 def _dimensions_json(built: Built, engine_table) -> list[dict]:
     dims = []
     for dim in engine_table.dimensions:
+        if dim.name == built.time_name:
+            continue  # added by the caller, for every table
         if dim.groups:
             regions = dict.fromkeys(dim.groups.values())
             region_labels = dict(built.categories.get("region", []))
@@ -151,16 +166,18 @@ def _dimensions_json(built: Built, engine_table) -> list[dict]:
 
 
 def stored_cells(built: Built, protection: Protection):
-    """Published table code → [(stored coords, PublishedCell)], the per-period engine tables
-    merged back into one table with the time dimension (no sum over periods)."""
+    """Published table code → [(stored coords, PublishedCell)], each cell with the release's
+    period in the time dimension. A table that is its one cell (CAEs, sites, …) keeps no margin:
+    it would be the same cell again."""
     out: dict[str, list] = {}
     for engine_table, shown in zip(built.tables, protection.tables, strict=True):
         code, period = built.origin[engine_table.name]
         rows = out.setdefault(code, [])
         for coords, c in shown.cells.items():
+            if code in TIME_ONLY and coords != (period,):
+                continue
             stored = _stored_coords(engine_table.dimensions, coords)
-            if period is not None:
-                stored[built.time_name] = period
+            stored[built.time_name] = period
             rows.append((stored, c))
     return out
 
@@ -177,9 +194,8 @@ def _store(release: Release, built: Built, protection: Protection) -> None:
         spec = SPEC_BY_CODE[code]
         engine_table = first[code]
         dims = _dimensions_json(built, engine_table)
-        if built.origin[engine_table.name][1] is not None:
-            dims.append({"name": built.time_name, "label": DIMENSION_LABELS[built.time_name],
-                         "categories": [[p, p] for p in built.periods]})
+        dims.append({"name": built.time_name, "label": DIMENSION_LABELS[built.time_name],
+                     "categories": [[p, p] for p in built.periods]})
         table = ReleaseTable(release=release, code=code, title=spec.title, kind=str(spec.kind),
                              measure=spec.measure, unit=spec.unit, dimensions=dims, position=position)
         tables.append(table)
@@ -197,38 +213,35 @@ def _store(release: Release, built: Built, protection: Protection) -> None:
                                  rules=rules))
     ReleaseTable.objects.bulk_create(tables)
     ReleaseCell.objects.bulk_create(cells, batch_size=2000)
-    _store_standings(release, built)
+    standings_store(release=release, figures=built.standings,
+                    tables={built.origin[t.name][0] for t in built.tables})
 
 
-def _store_standings(release: Release, built: Built) -> None:
-    """Each CAE's own figures for the period and its rank among the CAEs (1 = the largest)."""
-    values: dict[str, dict[int, Decimal]] = {k: {} for k in STANDING_INDICATORS}
-    for coop_id, figures in built.standings.items():
-        if not figures.get("entrepreneurs"):
-            continue
-        for k in ("entrepreneurs", "revenue", "fte", "workshops", "sites"):
-            values[k][coop_id] = figures.get(k, Decimal(0))
-        values["women_share"][coop_id] = (Decimal(100) * figures.get("women", Decimal(0))
-                                          / figures["entrepreneurs"]).quantize(Decimal("0.1"))
-    rows = []
-    for indicator, by_coop in values.items():
-        ordered = sorted(by_coop.values(), reverse=True)
-        for coop_id, value in by_coop.items():
-            rows.append(ReleaseStanding(release=release, cooperative_id=coop_id, indicator=indicator, value=value,
-                                        rank=ordered.index(value) + 1, out_of=len(ordered)))
-    ReleaseStanding.objects.bulk_create(rows, batch_size=2000)
+def _lock_period(period: str) -> None:
+    """Serialise, until the transaction ends, every numbering and publication of one period's
+    versions. (``select_for_update()`` on an aggregate locks nothing: Django drops FOR UPDATE.)"""
+    year, _, quarter = period.partition("-Q")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, int(year) * 10 + int(quarter or 0)])
 
 
-def release_create(*, period: str, acting_user=None, settings: DisclosureSettings = DEFAULT_SETTINGS) -> Release:
-    """Build, protect and audit the tables of `period` into a new draft version."""
+def release_create(*, period: str, acting_user=None, settings: DisclosureSettings | None = None) -> Release:
+    """Build, protect and audit the tables of `period` into a new draft version, with the
+    configured disclosure settings (conf.py) unless others are given."""
     if not is_period(period):
         raise AppError("invalid_period", "Période invalide (AAAA ou AAAA-Tn, par exemple 2026 ou 2026-Q2).",
                        field="period")
+    settings = configured_settings() if settings is None else settings
     started = timezone.now()
     built = build(period)
-    protection = protect_tables(built.tables, settings)
+    try:
+        protection = protect_tables(built.tables, settings)
+    except ProtectionError as exc:
+        raise AppError("release_protection_failed", f"Les tableaux de {period} n'ont pas pu être protégés : {exc}. "
+                       "Aucune version n'a été créée.") from exc
     with transaction.atomic():
-        last = Release.objects.select_for_update().filter(period=period).aggregate(v=Max("version"))["v"] or 0
+        _lock_period(period)
+        last = Release.objects.filter(period=period).aggregate(v=Max("version"))["v"] or 0
         release = Release.objects.create(
             period=period, version=last + 1, parameters=settings_snapshot(settings),
             audit=_audit_summary(protection, (timezone.now() - started).total_seconds()),
@@ -238,12 +251,21 @@ def release_create(*, period: str, acting_user=None, settings: DisclosureSetting
 
 
 def release_publish(*, release: Release, acting_user=None) -> Release:
-    """Publish a draft. Refused if its audit failed, if the contributions changed since it was
-    built, or if the stored pattern does not pass a new audit on the rebuilt tables."""
+    """Publish a draft, superseding the version of its period published before. Refused if its
+    audit failed, if a later version of the period is already published, if the contributions
+    changed since it was built, or if the stored pattern does not pass a new audit on the rebuilt
+    tables."""
     with transaction.atomic():
+        _lock_period(release.period)
         release = Release.objects.select_for_update().get(pk=release.pk)
         if release.is_published:
             raise AppError("release_already_published", "Cette version est déjà publiée.")
+        if release.status == Release.Status.SUPERSEDED:
+            raise AppError("release_superseded", "Cette version a été remplacée par une version plus récente.")
+        if Release.objects.filter(period=release.period, status=Release.Status.PUBLISHED,
+                                  version__gt=release.version).exists():
+            raise AppError("release_outdated", "Une version plus récente de cette période est déjà publiée : "
+                           "préparez-en une nouvelle.")
         if not release.audit.get("ok"):
             raise AppError("release_audit_failed",
                            "L'audit de cette version a échoué : elle ne peut pas être publiée.")
@@ -261,15 +283,17 @@ def release_publish(*, release: Release, acting_user=None) -> Release:
             marks = suppressed.setdefault(engine_table.name, set())
             for coords in engine_table.cells:
                 key = _stored_coords(engine_table.dimensions, coords)
-                if period is not None:
-                    key[built.time_name] = period
+                key[built.time_name] = period
                 if stored.get((code, tuple(sorted(key.items()))), True):
                     marks.add(coords)
         reports = audit_tables(built.tables, suppressed, settings_from(release.parameters))
         if not all(r.ok for r in reports):
             raise AppError("release_audit_failed", "L'audit de cette version a échoué : elle ne peut pas être publiée.")
+        now = timezone.now()
+        Release.objects.filter(period=release.period, status=Release.Status.PUBLISHED).update(
+            status=Release.Status.SUPERSEDED, superseded_at=now)
         release.status = Release.Status.PUBLISHED
-        release.published_at = timezone.now()
+        release.published_at = now
         release.published_by = acting_user
         release.save(update_fields=["status", "published_at", "published_by"])
     return release

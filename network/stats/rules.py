@@ -47,6 +47,11 @@ class DisclosureSettings:
     labels: Labels = Labels.KIND
     insiders: bool = True  # audit (and protect against) CAE and entrepreneur insiders
     max_iterations: int = 500
+    # Time limits of the secondary suppression: each master MIP stops after master_seconds with
+    # its best pattern so far (audited like an optimum: safe, perhaps not minimal), and the whole
+    # protection gives up after protection_seconds rather than hold a page or a worker.
+    master_seconds: int = 30
+    protection_seconds: int = 600
 
     def count_floor(self) -> Decimal:
         return Decimal(self.count_min_people) if self.count_min_protection is None else self.count_min_protection

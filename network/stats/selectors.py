@@ -1,5 +1,6 @@
 """Reads for pages and the API: releases and their protected cells only. Nothing here touches
-the per-CAE contributions (network/stats/consolidation.py is their only reader)."""
+the per-CAE contributions (network/stats/consolidation.py is their only reader) nor the CAEs'
+standings (network/stats/standings.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,26 @@ from decimal import Decimal
 
 from django.http import Http404
 
-from network.stats.models import Release, ReleaseCell, ReleaseStanding, ReleaseTable
+from network.stats.models import Release, ReleaseCell, ReleaseTable
 
 MARGIN = "*"
+KEY_FIGURES = "key_figures"
 
 
 def releases_visible(*, user=None):
-    """Published releases for everybody; drafts too for the network staff."""
+    """Published releases for everybody; drafts too for the network staff. A superseded release
+    is nobody's any more (kept for the record: `releases_listed`)."""
     qs = Release.objects.all()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_network_staff:
         qs = qs.filter(status=Release.Status.PUBLISHED)
+    else:
+        qs = qs.exclude(status=Release.Status.SUPERSEDED)
     return qs.order_by("-period", "-version")
+
+
+def releases_listed():
+    """Every release, superseded ones included, for the network staff's list of versions."""
+    return Release.objects.order_by("-period", "-version")
 
 
 def access_release_by_id(*, user, release_id) -> Release:
@@ -32,6 +42,19 @@ def access_table(*, release: Release, code: str) -> ReleaseTable:
         return release.tables.get(code=code)
     except ReleaseTable.DoesNotExist:
         raise Http404 from None
+
+
+def published_key_figures(periods: list[str]) -> dict[str, dict[str, tuple[Decimal | None, str]]]:
+    """period → indicator → (value, status) of the key figures of each period's published release
+    (one at most per period), in one query: what a trend shows for the periods before a release's."""
+    out: dict[str, dict[str, tuple[Decimal | None, str]]] = {}
+    if not periods:
+        return out
+    cells = ReleaseCell.objects.filter(table__code=KEY_FIGURES, table__release__status=Release.Status.PUBLISHED,
+                                       table__release__period__in=periods)
+    for period, coords, value, status in cells.values_list("table__release__period", "coords", "value", "status"):
+        out.setdefault(period, {})[coords["indicator"]] = (value, status)
+    return out
 
 
 def latest_published(period: str | None = None) -> Release | None:
@@ -77,8 +100,3 @@ def shown_fr(value: Decimal | None, status: str) -> str:
     digits = whole.lstrip("-")
     grouped = f"{int(digits):,}".replace(",", "\u202f")
     return f"{sign}{grouped}" + (f",{decimals}" if decimals else "")
-
-
-def cooperative_standings(*, cooperative, release: Release) -> list[ReleaseStanding]:
-    """One CAE's own figures and ranks in a release: for that CAE's own pages only."""
-    return list(ReleaseStanding.objects.filter(release=release, cooperative=cooperative).order_by("indicator"))

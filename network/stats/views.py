@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from essaim.core.errors import AppError
 from network.portal.charts import bar_chart
 from network.stats import selectors
+from network.stats.catalog import trend_periods
 from network.stats.charts import line_chart, region_map
 from network.stats.models import Release
 from network.stats.selectors import MARGIN, shown, shown_fr
@@ -43,36 +44,36 @@ def _value(lookup, *coords):
     return None if cell is None else cell.value
 
 
-# The tables the dashboard draws from: only their cells are read, not those of every table.
-DASHBOARD_TABLES = ("key_figures", "entrepreneurs_stage", "revenue_region_sector", "fte_sector", "workshops",
+# The tables the dashboard draws from: only their cells are read, not those of every table. A
+# quarter release has no revenue, FTE nor workshops (docs/stats.md): what it lacks is not drawn.
+DASHBOARD_TABLES = ("key_figures", "revenue_region_sector", "fte_sector", "workshops",
                     "entrepreneurs_region_sector", "entrepreneurs_kind", "revenue_kind")
+TREND_FIGURES = (("entrepreneurs", "Entrepreneur·es"), ("revenue", "Chiffre d'affaires HT (€)"),
+                 ("fte", "Équivalents temps plein"), ("workshops", "Ateliers tenus"))
 
 
 def dashboard_context(release: Release) -> dict:
     tables = {t.code: t for t in release.tables.all()}
-    lookups = {code: selectors.cell_lookup(tables[code]) for code in DASHBOARD_TABLES}
+    lookups = {code: selectors.cell_lookup(tables[code]) for code in DASHBOARD_TABLES if code in tables}
     key_table = tables["key_figures"]
     key = {indicator: c for (indicator,), c in lookups["key_figures"].items()}
     labels = dict(tuple(c) for c in key_table.dimensions[0]["categories"])
     p = release.period
-    time_dim = next(d for d in tables["entrepreneurs_stage"].dimensions if d["name"] in ("year", "quarter"))
-    periods = [c[0] for c in time_dim["categories"]]
     headline = ["caes", "sites", "entrepreneurs", "associates", "fte", "revenue", "women_share", "exits", "workshops"]
-    cards = [(labels[k], shown_fr(key[k].value, key[k].status), key[k].status) for k in headline]
-    trends = [
-        ("Entrepreneur·es", [(q, _value(lookups["entrepreneurs_stage"], MARGIN, q)) for q in periods]),
-        ("Chiffre d'affaires HT (€)", [(q, _value(lookups["revenue_region_sector"], MARGIN, MARGIN, q))
-                                        for q in periods]),
-        ("Équivalents temps plein", [(q, _value(lookups["fte_sector"], MARGIN, q)) for q in periods]),
-        ("Ateliers tenus", [(q, _value(lookups["workshops"], q)) for q in periods]),
-    ]
+    cards = [(labels[k], shown_fr(key[k].value, key[k].status), key[k].status) for k in headline if k in key]
+    # Earlier periods come from their own published releases, as published: never recomputed.
+    series = selectors.published_key_figures(trend_periods(p)[:-1])
+    series[p] = {k: (c.value, c.status) for k, c in key.items()}
+    periods = [q for q in trend_periods(p) if q in series]
+    trends = [(title, [(q, series[q].get(indicator, (None, ""))[0]) for q in periods])
+              for indicator, title in TREND_FIGURES if indicator in key]
     region_dim = tables["entrepreneurs_region_sector"].dimensions[0]["categories"]
     sector_dim = tables["entrepreneurs_region_sector"].dimensions[1]["categories"]
     kind_dim = tables["entrepreneurs_kind"].dimensions[0]["categories"]
     by_region = {code: _value(lookups["entrepreneurs_region_sector"], code, MARGIN, p) for code, _ in region_dim}
     by_sector = [(label, _value(lookups["entrepreneurs_region_sector"], MARGIN, code, p)) for code, label in sector_dim]
     by_kind = [(label, _value(lookups["entrepreneurs_kind"], code, p)) for code, label in kind_dim]
-    revenue_kind = [(label, _value(lookups["revenue_kind"], code, p)) for code, label in kind_dim]
+    revenue = lookups.get("revenue_kind")
     return {
         "release": release, "cards": cards, "key_rows": [(labels[k], shown(c.value, c.status), c.status)
                                                          for k, c in key.items()],
@@ -85,8 +86,8 @@ def dashboard_context(release: Release) -> dict:
         "by_sector": [(label, shown(v, "")) for label, v in by_sector],
         "kind_chart": bar_chart([(label, int(v)) for label, v in by_kind if v is not None],
                                 title="Entrepreneur·es par type de CAE"),
-        "by_kind": [(label, shown(v, ""), shown(r, "")) for (label, v), (_, r) in zip(by_kind, revenue_kind,
-                                                                                   strict=True)],
+        "by_kind": [(label, shown(v, ""), "—" if revenue is None else shown(_value(revenue, code, p), ""))
+                    for (code, _), (label, v) in zip(kind_dim, by_kind, strict=True)],
         "tables": list(tables.values()),
     }
 
@@ -104,7 +105,7 @@ def dashboard(request):
 @network_staff_required
 def release_list(request):
     return render(request, "stats/releases.html", {
-        "releases": selectors.releases_visible(user=request.user), "year": timezone.localdate().year})
+        "releases": selectors.releases_listed(), "year": timezone.localdate().year})
 
 
 @network_staff_required

@@ -153,6 +153,16 @@ MEDIA_ROOT = DATA_DIR / "media"  # outside the web root; served only through che
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Files of the network's resource library (PDF, office documents, images), checked by content.
 RESOURCE_MAX_UPLOAD_BYTES = env.int("ESSAIM_RESOURCE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Network statistics: thresholds of the disclosure control (secret statistique, docs/stats.md),
+# used by every release prepared and recorded in it; checked by network/stats/conf.py.
+ESSAIM_DISCLOSURE = {
+    "count_min_people": env.int("ESSAIM_DISCLOSURE_COUNT_MIN_PEOPLE", default=3),
+    "count_min_caes": env.int("ESSAIM_DISCLOSURE_COUNT_MIN_CAES", default=2),
+    "magnitude_min_caes": env.int("ESSAIM_DISCLOSURE_MAGNITUDE_MIN_CAES", default=3),
+    "magnitude_min_people": env.int("ESSAIM_DISCLOSURE_MAGNITUDE_MIN_PEOPLE", default=11),
+    "p_percent": env.str("ESSAIM_DISCLOSURE_P_PERCENT", default="15"),
+    "protection_ratio": env.str("ESSAIM_DISCLOSURE_PROTECTION_RATIO", default="0.10"),
+}
 
 MAILERS = {
     "default": {

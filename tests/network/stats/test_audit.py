@@ -160,3 +160,15 @@ def test_linked_tables_are_audited_together():
     assert region_cells[("R1",)].suppressed and gender_cells[("R1", MARGIN)].suppressed
     assert region_cells[("R2",)].status == gender_cells[("R2", MARGIN)].status
     assert region_cells[(MARGIN,)].status == gender_cells[(MARGIN, MARGIN)].status
+
+
+def test_protection_gives_up_in_time_rather_than_hold_the_page():
+    """protection_seconds bounds the secondary suppression: past it, a ProtectionError (which
+    release_create turns into a French refusal) instead of a page that never answers."""
+    from network.stats.secondary import ProtectionError, optimal_pattern
+
+    table = leaky_table()
+    with pytest.raises(ProtectionError, match="n'a pas abouti en 0 s"):
+        optimal_pattern(Problem([table], DisclosureSettings(protection_seconds=0)))
+    pattern = optimal_pattern(Problem([table], DisclosureSettings(master_seconds=1)))
+    assert pattern.audit.ok and pattern.optimal  # a small master solves well within its limit

@@ -78,24 +78,29 @@ def test_consolidated_totals_equal_a_direct_computation(collected):
         assert tables["revenue_region_sector@2026"].cells[("*", sector)].value == amount
     fte = tables["fte_sector@2026"].cells[("*",)].value
     assert abs(fte - expected["fte_hours"] / 35) < Decimal("0.01")
-    assert tables["workshops"].cells[("2026",)].value == expected["workshops"]
-    assert tables["attendance"].cells[("2026",)].value == expected["attendance"]
-    assert tables["caes"].cells[("2026",)].value == Cooperative.objects.count() - 2  # the demo CAEs
+    assert tables["workshops@2026"].cells[("2026",)].value == expected["workshops"]
+    assert tables["attendance@2026"].cells[("2026",)].value == expected["attendance"]
+    assert tables["caes@2026"].cells[("2026",)].value == Cooperative.objects.count() - 2  # the demo CAEs
     # Linked tables hold the same cell: a region's total by department equals its total by sector.
     dept = tables["entrepreneurs_department@2026"]
     assert dept.cells[("44",)].value == by_region["44"]
-    # Two periods: the trend has 2025 and 2026; quarters were collected too.
-    assert built.periods == ["2025", "2026"]
-    assert consolidation.available_periods() >= {"2026-Q1", "2026-Q4", "2025-Q4"}
+    # A release's tables hold its own period only (earlier ones are in their own releases), from
+    # that period's contributions alone; 2025 and the quarters were collected too.
+    assert built.periods == ["2026"] and all(t.name.endswith("@2026") for t in built.tables)
+    assert consolidation.available_periods() >= {"2025", "2026-Q1", "2026-Q4", "2025-Q4"}
 
 
 def test_quarters_add_up_to_the_year_for_flows(collected):
-    quarters = {t.name: t for t in consolidation.build("2026-Q4").tables}
-    year = {t.name: t for t in consolidation.build("2026").tables}
-    total = sum(quarters[f"revenue_region_sector@2026-Q{i}"].cells[("*", "*")].value for i in range(1, 5))
-    assert total == year["revenue_region_sector@2026"].cells[("*", "*")].value
-    workshops = sum(quarters["workshops"].cells[(f"2026-Q{i}",)].value for i in range(1, 5))
-    assert workshops == quarters["workshops"].cells[("*",)].value == year["workshops"].cells[("2026",)].value
+    """Why a quarter release publishes no flow (docs/stats.md): the year is the sum of its
+    quarters, table by table and cell by cell."""
+    flows = ("revenue_region_sector", "workshops")
+    quarters = [{t.name: t for t in consolidation.build(f"2026-Q{i}", codes=flows).tables} for i in range(1, 5)]
+    year = {t.name: t for t in consolidation.build("2026", codes=flows).tables}
+    for cell in year["revenue_region_sector@2026"].cells:
+        assert year["revenue_region_sector@2026"].cells[cell].value == sum(
+            q[f"revenue_region_sector@2026-Q{i}"].cells[cell].value for i, q in enumerate(quarters, start=1)), cell
+    workshops = sum(q[f"workshops@2026-Q{i}"].cells[(f"2026-Q{i}",)].value for i, q in enumerate(quarters, start=1))
+    assert workshops == year["workshops@2026"].cells[("2026",)].value > 0
 
 
 def test_rerun_is_idempotent(collected):
@@ -116,10 +121,31 @@ def test_one_changed_cae_rewrites_only_its_changed_sources(collected):
     with tenant_context(coop):
         Site.objects.create(name="Nouvelle permanence", city="Reims", department="51")
     result = collection_run(cooperative=coop, year=2026, today=AS_OF)
-    assert result.written == len(result.periods)  # "sites", in the year and each quarter
-    sites = next(t for t in consolidation.build("2026").tables if t.name == "sites")
+    # "sites", in the year and its running quarter: the quarters that ended keep their count.
+    assert result.written == 2 and result.unchanged == len(result.periods) * 7 - 2
+    sites = next(t for t in consolidation.build("2026").tables if t.name == "sites@2026")
     with tenant_context(coop):
         assert sites.cells[("2026",)].shares[str(coop.pk)].total == Site.objects.filter(is_active=True).count()
+
+
+def test_a_period_that_has_ended_keeps_its_sites(collected):
+    """Sites have no dates: the count collected is today's. Re-collecting a past year (the nightly
+    run does in January) must not give it today's sites; a running period gets them."""
+    from tenants.people.models import Site
+
+    coop = collected[0]
+
+    def sites(period):
+        table = next(t for t in consolidation.build(period, codes=("sites",)).tables)
+        return table.cells[(period,)].shares[str(coop.pk)].total
+
+    before = {p: sites(p) for p in ("2025", "2025-Q4", "2026-Q3", "2026-Q4", "2026")}
+    with tenant_context(coop):
+        Site.objects.create(name="Antenne de janvier", city="Épernay", department="51")
+    assert collection_run(cooperative=coop, year=2025, today=AS_OF).written == 0
+    collection_run(cooperative=coop, year=2026, today=AS_OF)
+    after = {p: sites(p) for p in before}
+    assert after == {**before, "2026-Q4": before["2026-Q4"] + 1, "2026": before["2026"] + 1}
 
 
 def test_a_run_killed_half_way_loses_nothing_and_the_rerun_gives_identical_tables(collected):

@@ -14,6 +14,7 @@ from django.contrib import admin
 
 from network.stats.models import CaeContribution, Release, ReleaseStanding
 from network.stats.releases import release_create, release_publish
+from network.stats.standings import own_standings
 from tests.conftest import client_for, tenant_context
 
 pytestmark = pytest.mark.django_db
@@ -140,15 +141,22 @@ def test_openapi_documents_the_endpoints(published):
 
 
 def test_no_page_admin_or_api_reads_contributions(published, collected, world):
-    # Structure: outside the consolidation code, no module names the sealed table.
-    allowed = {"network/stats/models.py", "network/stats/collection.py", "network/stats/consolidation.py"}
+    # Structure: outside the consolidation code, no module names the sealed tables: the
+    # contributions, and each CAE's standing (read for that CAE's own page by standings.py only).
+    sealed = {
+        ("CaeContribution", "consolidation_rows"): {"network/stats/models.py", "network/stats/collection.py",
+                                                    "network/stats/consolidation.py"},
+        ("ReleaseStanding", "standing_rows"): {"network/stats/models.py", "network/stats/standings.py"},
+    }
     for folder in ("network", "api", "platform", "tenants"):
         for path in (ROOT / folder).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
-            if rel in allowed or "/migrations/" in rel:
+            if "/migrations/" in rel:
                 continue
             text = path.read_text()
-            assert "CaeContribution" not in text and "consolidation_rows" not in text, rel
+            for names, allowed in sealed.items():
+                if rel not in allowed:
+                    assert not any(name in text for name in names), (rel, names)
     assert CaeContribution not in admin.site._registry and ReleaseStanding not in admin.site._registry
     # Pages and API show no CAE and no person: their names appear nowhere.
     staff = client_for(None, world.user("network_staff"))
@@ -174,18 +182,18 @@ def test_a_cae_sees_itself_beside_the_network_and_no_other_cae(published, collec
     from essaim.demo.logins import DEMO_PASSWORD
 
     director = User.objects.get(email=f"direction@{mine.slug}.demo")
+    own = {s.indicator: s for s in own_standings(cooperative=mine, release=published)}
 
     client = client_for(mine)
     assert client.post("/connexion/", {"username": director.email, "password": DEMO_PASSWORD}).status_code == 302
     response = client.get("/statistiques/")
     assert response.status_code == 200
     html = response.content.decode()
-    own = {s.indicator: s for s in ReleaseStanding.objects.filter(release=published, cooperative=mine)}
     assert f"{own['entrepreneurs'].rank} / {own['entrepreneurs'].out_of}" in html
     assert f">{int(own['entrepreneurs'].value)}<" in html
     for other in others:
-        for s in ReleaseStanding.objects.filter(release=published, cooperative=other, indicator__in=["revenue", "fte"]):
-            if s.value and s.value != own[s.indicator].value:
+        for s in own_standings(cooperative=other, release=published):
+            if s.indicator in ("revenue", "fte") and s.value and s.value != own[s.indicator].value:
                 shown = f"{s.value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
                 assert f">{shown}<" not in html
         assert other.name not in html
@@ -200,7 +208,7 @@ def test_a_cae_sees_itself_beside_the_network_and_no_other_cae(published, collec
     their_director = client_for(theirs)
     their_director.post("/connexion/", {"username": f"direction@{theirs.slug}.demo", "password": DEMO_PASSWORD})
     page = their_director.get("/statistiques/").content.decode()
-    theirs_rank = ReleaseStanding.objects.get(release=published, cooperative=theirs, indicator="entrepreneurs")
+    theirs_rank = next(s for s in own_standings(cooperative=theirs, release=published) if s.indicator == "entrepreneurs")
     assert f"{theirs_rank.rank} / {theirs_rank.out_of}" in page
 
 
@@ -253,7 +261,8 @@ def test_table_pages_and_downloads_read_a_fixed_number_of_queries(published, wor
     with CaptureQueriesContext(connection) as ctx:
         assert staff.get("/statistiques/").status_code == 200
     selects = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
-    assert sum('FROM "stats_releasecell"' in q for q in selects) == 8, selects  # the drawn tables only
+    # The drawn tables only, and one query for the earlier periods' published key figures.
+    assert sum('FROM "stats_releasecell"' in q for q in selects) == 8, selects
     assert len(selects) <= 12, selects
 
 
@@ -262,7 +271,7 @@ def test_another_caes_director_gets_nothing_of_this_cae(published, collected):
     from tests.conftest import host_of
 
     mine, theirs = collected[0], collected[1]
-    own = ReleaseStanding.objects.get(release=published, cooperative=mine, indicator="entrepreneurs")
+    own = next(s for s in own_standings(cooperative=mine, release=published) if s.indicator == "entrepreneurs")
     from django.test import Client
 
     intruder = Client(HTTP_HOST=host_of(mine))
@@ -277,3 +286,81 @@ def test_another_caes_director_gets_nothing_of_this_cae(published, collected):
     response = client.get("/statistiques/", HTTP_HOST=host_of(mine))
     assert response.status_code in (302, 403)
     assert "Votre CAE" not in response.content.decode()
+
+
+def test_a_superseded_version_is_served_no_more(published, world):
+    staff_user = world.user("network_staff")
+    newer = release_publish(release=release_create(period="2026", acting_user=staff_user), acting_user=staff_user)
+    published.refresh_from_db()
+    assert published.status == "superseded"
+    anonymous, staff = client_for(None), client_for(None, staff_user)
+    assert [r["id"] for r in anonymous.get("/api/v1/network/releases").json()] == [newer.pk]
+    for url in (f"/api/v1/network/releases/{published.pk}/tables/key_figures",
+                f"/api/v1/network/releases/{published.pk}/tables/entrepreneurs_region_sector"):
+        assert anonymous.get(url).status_code == 404 and staff.get(url).status_code == 404, url
+    for url in (f"/statistiques/versions/{published.pk}/", f"/statistiques/versions/{published.pk}/key_figures/",
+                f"/statistiques/versions/{published.pk}/key_figures.csv",
+                f"/statistiques/versions/{published.pk}/key_figures.xlsx", f"/statistiques/?version={published.pk}"):
+        assert staff.get(url).status_code == 404, url
+    assert staff.post(f"/statistiques/versions/{published.pk}/publier/").status_code == 404
+    dashboard = staff.get("/statistiques/")
+    assert dashboard.context["release"] == newer
+    # Listed for the record, without a link.
+    listing = staff.get("/statistiques/versions/").content.decode()
+    assert 'data-status="superseded">Remplacée le' in listing
+    assert f'href="/statistiques/versions/{published.pk}/"' not in listing
+    assert f'href="/statistiques/versions/{newer.pk}/"' in listing
+
+
+def test_trends_show_earlier_years_as_their_own_release_published_them(collected, world):
+    """A release holds its own year; the trend shows each earlier year from that year's
+    published release, even when the year was re-collected since with other figures."""
+    from network.stats import consolidation
+    from network.stats.selectors import shown
+
+    staff_user = world.user("network_staff")
+    staff = client_for(None, staff_user)
+    only_2026 = release_create(period="2026", acting_user=staff_user)
+    points = dict(staff.get(f"/statistiques/?version={only_2026.pk}").context["trends"][0][2])
+    assert list(points) == ["2026"]  # 2025 has no published release yet: not shown
+    y2025 = release_publish(release=release_create(period="2025", acting_user=staff_user), acting_user=staff_user)
+    key_2025 = {c.coords["indicator"]: c for c in y2025.tables.get(code="key_figures").cells.all()}
+    assert key_2025["entrepreneurs"].status == "published"
+    # 2025 re-collected: one CAE now reports 5 more people (a late correction).
+    row = CaeContribution.consolidation_rows.get(cooperative=collected[0], period="2025", source="entrepreneurs")
+    row.cells, row.content_hash = [[*row.cells[0][:5], row.cells[0][5] + 5], *row.cells[1:]], "changed"
+    row.save(update_fields=["cells", "content_hash"])
+    recomputed = next(t for t in consolidation.build("2025", codes=("entrepreneurs_region_sector",)).tables)
+    assert recomputed.cells[("*", "*")].value == key_2025["entrepreneurs"].value + 5
+    y2026 = release_publish(release=release_create(period="2026", acting_user=staff_user), acting_user=staff_user)
+    assert not y2026.tables.get(code="entrepreneurs_region_sector").cells.exclude(coords__year="2026").exists()
+    trends = {title: dict(points) for title, _chart, points in staff.get("/statistiques/").context["trends"]}
+    assert list(trends["Entrepreneur·es"]) == list(trends["Ateliers tenus"]) == ["2025", "2026"]
+    assert trends["Entrepreneur·es"]["2025"] == shown(key_2025["entrepreneurs"].value, "published")
+    assert trends["Chiffre d'affaires HT (€)"]["2025"] == shown(key_2025["revenue"].value, key_2025["revenue"].status)
+    # A new version of 2025 replaces the old one in the trend too, never both.
+    y2025_v2 = release_publish(release=release_create(period="2025", acting_user=staff_user), acting_user=staff_user)
+    trends = {title: dict(points) for title, _chart, points in staff.get("/statistiques/").context["trends"]}
+    v2 = y2025_v2.tables.get(code="key_figures").cells.get(coords__indicator="entrepreneurs")
+    assert v2.value == recomputed.cells[("*", "*")].value
+    assert trends["Entrepreneur·es"]["2025"] == shown(v2.value, v2.status)
+
+
+def test_prepare_uses_the_configured_thresholds(collected, world, settings):
+    staff = client_for(None, world.user("network_staff"))
+    assert staff.post("/statistiques/versions/nouvelle/", {"period": "2026"}).status_code == 302
+    settings.ESSAIM_DISCLOSURE = {**settings.ESSAIM_DISCLOSURE, "count_min_caes": 4}
+    assert staff.post("/statistiques/versions/nouvelle/", {"period": "2026"}).status_code == 302
+    default, strict = Release.objects.filter(period="2026").order_by("version")
+    assert (default.parameters["count_min_caes"], strict.parameters["count_min_caes"]) == ("2", "4")
+    page = staff.get(f"/statistiques/versions/{strict.pk}/").content.decode()
+    assert "<th>count_min_caes</th><td>4</td>" in page
+    # Count cells of two or three CAEs, published by default, are secret with four required.
+    from network.stats.models import ReleaseCell
+
+    def primary(release):
+        return set(ReleaseCell.objects.filter(table__release=release, table__kind="count", status="primary")
+                   .values_list("table__code", "position"))
+
+    assert primary(default) < primary(strict)
+    assert strict.audit["sensitive_cells"] > default.audit["sensitive_cells"]
