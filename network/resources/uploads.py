@@ -123,10 +123,9 @@ def upload_guard(request) -> AppError | None:
     without being read; otherwise `SizeLimitHandler` stops a file at the limit while it arrives.
     Returns the error to show, or None.
 
-    Both only spare the reading if no middleware parsed the body before the view: today
-    `essaim.core.middleware.RejectNulMiddleware` reads request.POST of every POST, so the file is
-    already in memory or a temporary file by then (the refusal still comes before the form and the
-    services, and nothing is kept)."""
+    Both spare the reading only because no middleware parses the body before the view: the
+    upload views are marked `essaim.core.middleware.reads_own_body`, so RejectNulMiddleware
+    leaves their body alone (their text fields go through Django forms, which refuse NUL)."""
     limit = settings.RESOURCE_MAX_UPLOAD_BYTES
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)

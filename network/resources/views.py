@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
+from essaim.core.middleware import reads_own_body
 
 from . import selectors, services
 from .access import groups_visible, resource_get, viewer_for
@@ -121,11 +122,12 @@ def _authors(viewer) -> list[tuple[str, str]]:
     return choices
 
 
-# The upload views are csrf_exempt and check CSRF themselves (csrf_protect) after
-# `upload_guard`: the CSRF check reads request.POST, which reads the whole body — the file
+# The upload views are read by no middleware (`reads_own_body`), are csrf_exempt and check CSRF
+# themselves (csrf_protect) after `upload_guard`: the CSRF check reads request.POST, which reads the whole body — the file
 # included, into memory or a temporary file — and an oversized file must be refused before that.
 # The refusal writes nothing.
 
+@reads_own_body
 @csrf_exempt
 @login_required
 def propose(request):
@@ -173,6 +175,7 @@ def _propose(request, *, refused: str | None = None):
 _propose_checked = csrf_protect(_propose)
 
 
+@reads_own_body
 @csrf_exempt
 @login_required
 @require_POST
@@ -234,6 +237,8 @@ def _month(raw: str | None, default: date, *, field: str) -> date:
         return default
     try:
         year, month = (int(part) for part in raw.split("-"))
+        if not 2000 <= year <= 2100:  # downloads are counted from 2026: a further year is junk
+            raise ValueError(year)
         return date(year, month, 1)
     except ValueError as exc:
         raise AppError("month_invalid", _("Mois invalide : AAAA-MM attendu (ex. 2026-03)."), field=field) from exc

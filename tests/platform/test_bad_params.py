@@ -63,15 +63,16 @@ def test_a_nul_character_in_the_api_gets_the_error_shape(world):
     assert response.json()["code"] == "nul_character" and response.json()["field"] == "kind"
 
 
-def test_a_large_multipart_body_is_left_to_its_view_and_a_small_one_is_checked(world, settings):
-    """RejectNulMiddleware does not read a multipart body above FILE_UPLOAD_MAX_MEMORY_SIZE (the
-    view refuses an oversized upload from its length); below it, a NUL is refused at the edge."""
+def test_only_views_that_read_their_own_body_skip_the_nul_check_of_the_form(world):
+    """RejectNulMiddleware leaves the body of a `reads_own_body` upload view alone (it refuses an
+    oversized file from its length, and its Django form refuses NUL itself); every other view's
+    form, multipart and large included, is checked at the edge."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
-    client = client_for(None, world.user("director_a"))
-    small = client.post("/ressources/proposer/", {"title": "Nul\x00", "file": SimpleUploadedFile("a.pdf", b"%PDF")})
-    assert small.status_code == 400 and "« title »" in small.content.decode()
-    large = client.post("/ressources/proposer/", {"title": "Nul\x00",
-                                                  "file": SimpleUploadedFile("a.pdf", b"%PDF" + b"0" * 4096)})
-    assert large.status_code != 500 and "Caractère invalide (NUL)" not in large.content.decode()
+    big = b"{" + b" " * 3_000_000 + b"}"  # above FILE_UPLOAD_MAX_MEMORY_SIZE: spooled to disk if read
+    staff = client_for(None, world.user("network_staff"))
+    checked = staff.post("/baremes-de-paie/charger/", {"source": "Nul\x00", "document": SimpleUploadedFile("t.json", big)})
+    assert checked.status_code == 400 and "« source »" in checked.content.decode()
+    director = client_for(None, world.user("director_a"))
+    own = director.post("/ressources/proposer/", {"title": "Nul\x00", "file": SimpleUploadedFile("a.pdf", b"%PDF")})
+    assert own.status_code != 500 and "Caractère invalide (NUL)" not in own.content.decode()

@@ -75,6 +75,12 @@ class FrenchFirstLocaleMiddleware:
         return response
 
 
+def reads_own_body(view):
+    """Mark an upload view whose body RejectNulMiddleware must not read (see there)."""
+    view.reads_own_body = True
+    return view
+
+
 class RejectNulMiddleware:
     """A NUL character in a query string or form field is refused at the edge with a French
     message: PostgreSQL cannot store it in text, and without this each text field that reaches
@@ -86,27 +92,20 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        sources = (request.GET, request.POST) if request.method == "POST" and not self._large_upload(request) \
-            else (request.GET,)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """The query string always; the form body too, unless the view reads its own body
+        (`reads_own_body`: an upload view that must refuse an oversized file from its
+        Content-Length before anything reads it, and whose fields go through Django forms,
+        which refuse NUL characters themselves)."""
+        own_body = getattr(view_func, "reads_own_body", False)
+        sources = (request.GET, request.POST) if request.method == "POST" and not own_body else (request.GET,)
         for source in sources:
             for key, values in source.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return self._refuse(request, key.replace("\x00", ""))
-        return self.get_response(request)
-
-    @staticmethod
-    def _large_upload(request) -> bool:
-        """A multipart body above the in-memory upload size is left to its view: reading it here
-        would spool the whole file to disk before the view can refuse it by its size (the
-        resource library's uploads answer 413 from CONTENT_LENGTH). Their text fields go through
-        Django forms, whose CharFields refuse NUL characters themselves."""
-        if not request.content_type.startswith("multipart/"):
-            return False
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return False
-        return length > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        return None
 
     def _refuse(self, request, field: str):
         from django.http import HttpResponseBadRequest, JsonResponse

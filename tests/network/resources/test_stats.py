@@ -86,6 +86,8 @@ def test_staff_see_downloads_per_cae_and_cae_users_do_not(world):
                                          ).content.decode()
     bad = staff.get("/ressources/telechargements/", {"du": "mars"})
     assert bad.status_code == 400 and "Mois invalide" in bad.content.decode()
+    far = staff.get("/ressources/telechargements/", {"du": "9999-01", "au": "9999-12"})  # was a 500 (year 10009)
+    assert far.status_code == 400 and "Mois invalide" in far.content.decode()
     # the resource's page, for staff: its own downloads per CAE
     detail = staff.get(f"/ressources/{guide.pk}/").content.decode().split('id="telechargements"')[1]
     assert "5 téléchargements" in detail

@@ -156,10 +156,9 @@ def test_an_oversized_upload_is_refused_with_the_french_message_and_nothing_kept
 
 
 @pytest.fixture
-def body_unread_before_views(settings):
-    """The whole stack: RejectNulMiddleware leaves a multipart body larger than what Django keeps
-    in memory to its view (here 64 KB), so the upload views see a body nobody has read."""
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+def body_unread_before_views():
+    """The whole stack: the upload views are marked `reads_own_body`, so RejectNulMiddleware
+    leaves their body alone and they see a body nobody has read."""
 
 
 def test_the_view_refuses_from_the_length_before_reading_the_body(world, _media, recorded, body_unread_before_views):
