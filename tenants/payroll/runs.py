@@ -390,9 +390,8 @@ def payroll_run_close(*, run: PayrollRun, acting_user=None, render_payslips: boo
 
 # -- the journal ----------------------------------------------------------------------------------
 
-def line_funds(line: PayrollLine, *, fund_of: FundResolver | None = None) -> dict[str, dict[str, Decimal]]:
+def line_funds(line: PayrollLine, *, fund_of: FundResolver) -> dict[str, dict[str, Decimal]]:
     """fund code → {"employee", "employer"} of a line's stored detail."""
-    fund_of = fund_of or FundResolver(line.run.pay_day)
     out: dict[str, dict[str, Decimal]] = {}
     for item in line.detail:
         fund = out.setdefault(fund_of(item), {"employee": ZERO, "employer": ZERO})
@@ -401,7 +400,7 @@ def line_funds(line: PayrollLine, *, fund_of: FundResolver | None = None) -> dic
     return out
 
 
-def journal_entry(run: PayrollRun, line: PayrollLine, *, fund_of: FundResolver | None = None):
+def journal_entry(run: PayrollRun, line: PayrollLine, *, fund_of: FundResolver):
     """One payslip's entry: 641 gross and 645x employer shares by fund (debit) against 421 net
     paid, 4421 PAS, 431/437 what each fund is owed (credit); the RGDU relieves the URSSAF
     contributions, so it is booked as a credit of 6451 against a debit of 431."""
@@ -411,7 +410,7 @@ def journal_entry(run: PayrollRun, line: PayrollLine, *, fund_of: FundResolver |
     aux, aux_label = f"E{person.pk:06d}", str(person)
     label = f"Paie {run.month:%m/%Y} {person}"
     legs = [Leg("641", label, debit=line.gross)]
-    for code, amounts in sorted(line_funds(line, fund_of=fund_of or FundResolver(run.pay_day)).items()):
+    for code, amounts in sorted(line_funds(line, fund_of=fund_of).items()):
         fund = FUNDS[code]
         legs.append(Leg(fund.expense, f"{label} — cotisations patronales {fund.aux}", debit=amounts["employer"]))
         legs.append(Leg(fund.payable, f"{label} — {fund.aux}", credit=amounts["employee"] + amounts["employer"],
