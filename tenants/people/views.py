@@ -3,7 +3,6 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from essaim.accounts.models import Membership
+from essaim.accounts.selectors import staff_users
 from essaim.core.errors import AppError
 from essaim.ui.access import member_required, staff_required
 
@@ -32,9 +32,7 @@ from .services import (
 
 
 def _counsellors(request):
-    ids = Membership.objects.filter(cooperative=request.cooperative, is_active=True,
-                                    role__in=Membership.STAFF_ROLES).values("user_id")
-    return get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name")
+    return staff_users(cooperative=request.cooperative)
 
 
 def _filters(request) -> dict:

@@ -5,7 +5,6 @@ entrepreneurs, recording a one-to-one meeting."""
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from essaim.accounts.models import Membership
+from essaim.accounts.selectors import staff_users
 from essaim.core.errors import AppError
 from essaim.core.params import int_param
 from essaim.ui.access import member_required, staff_required
@@ -159,12 +159,6 @@ def workshop_action(request, pk: int):
     return redirect("support:workshop", pk=pk)
 
 
-def _staff_users(request):
-    ids = Membership.objects.filter(cooperative=request.cooperative, is_active=True,
-                                    role__in=Membership.STAFF_ROLES).values("user_id")
-    return get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name")
-
-
 @login_required
 @member_required(Membership.Role.DIRECTOR, Membership.Role.COUNSELLOR)
 def workshop_create(request):
@@ -177,7 +171,7 @@ def workshop_create(request):
         if chosen is None:
             raise Http404(_("Ce modèle n'est pas au catalogue des ateliers de la CAE."))
     initial = {**workshop_prefill(chosen), "catalogue_model": chosen.pk} if chosen else {}
-    form = WorkshopForm(request.POST or None, initial=initial, staff_users=_staff_users(request))
+    form = WorkshopForm(request.POST or None, initial=initial, staff_users=staff_users(cooperative=request.cooperative))
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)

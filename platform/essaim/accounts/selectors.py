@@ -22,3 +22,11 @@ def user_cooperatives(*, user: User):
     from essaim.cooperatives.models import Cooperative
 
     return Cooperative.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+
+def staff_users(*, cooperative):
+    """The CAE's active staff (director, counsellors, accounts), by name: who can follow a person
+    or run a workshop."""
+    ids = Membership.objects.filter(cooperative=cooperative, is_active=True,
+                                    role__in=Membership.STAFF_ROLES).values("user_id")
+    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name")
