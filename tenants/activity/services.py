@@ -456,9 +456,14 @@ def receivables_by_bucket(queryset) -> dict[str, Decimal]:
     return {bucket: totals.get(bucket) or Decimal("0.00") for bucket in RECEIVABLE_BUCKETS}
 
 
+def days_late(invoice: Invoice, *, today: date) -> int:
+    """Days past the due date (0 when not yet due)."""
+    return max((today - invoice.due_on).days, 0)
+
+
 def aged_receivables(*, today: date) -> list[dict]:
     """Every row of `receivables` as a dict (invoice, balance, days late, bucket): for small
     sets and tests; pages use the queryset."""
-    return [{"invoice": invoice, "balance": invoice.balance, "days_late": max((today - invoice.due_on).days, 0),
+    return [{"invoice": invoice, "balance": invoice.balance, "days_late": days_late(invoice, today=today),
              "bucket": invoice.bucket} for invoice in receivables(today=today)]
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -103,6 +104,12 @@ def line_row_values(request, lines, rows: int) -> list[dict]:
     return values + [{} for _ in range(rows - len(values))]
 
 
+def querystring(filters: dict) -> str:
+    """The filters of a list page for its pagination links (URL-encoded: a search may hold & or #)."""
+    kept = urlencode({k: v for k, v in filters.items() if v})
+    return f"{kept}&" if kept else ""
+
+
 @login_required
 @member_required()
 def invoice_list(request):
@@ -111,7 +118,7 @@ def invoice_list(request):
     page = Paginator(qs.order_by("-issued_on", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "activity/invoice_list.html", {
         "page_obj": page, "filters": filters, "statuses": Invoice.Status.choices, "kinds": Invoice.Kind.choices,
-        "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v),
+        "querystring_base": querystring(filters),
     })
 
 
@@ -323,7 +330,7 @@ def customer_list(request):
         customers = customers.filter(name__icontains=q)
     page = Paginator(customers.order_by("name", "id"), 50).get_page(request.GET.get("page"))
     return render(request, "activity/customer_list.html", {"page_obj": page, "form": form, "q": q,
-                                                           "querystring_base": f"q={q}&"},
+                                                           "querystring_base": querystring({"q": q})},
                   status=400 if form.errors else 200)
 
 
@@ -341,7 +348,7 @@ def receivables(request):
         rows = rows.filter(bucket=filters["bucket"])
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for invoice in page:
-        invoice.days_late = max((today - invoice.due_on).days, 0)
+        invoice.days_late = services.days_late(invoice, today=today)
     total = sum(buckets.values())
     largest = max(buckets.values()) or 1
     bars = [{"bucket": b, "amount": a, "y": 34 * i, "width": int(a * 360 / largest)}
@@ -349,7 +356,7 @@ def receivables(request):
     return render(request, "activity/receivables.html", {
         "page_obj": page, "bars": bars, "total": total, "filters": filters,
         "bucket_choices": services.RECEIVABLE_BUCKETS,
-        "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v)})
+        "querystring_base": querystring(filters)})
 
 
 # -- expense claims and the activity account -----------------------------------------------------
@@ -398,7 +405,7 @@ def expense_list(request):
     return render(request, "activity/expenses.html", {
         "page_obj": page, "me": me, "error": error, "rows": range(EXPENSE_ROWS), "status": status,
         "statuses": ExpenseClaim.Status.choices, "categories": ExpenseLine.Category.choices,
-        "can_decide": request.membership.role in FINANCE_ROLES, "querystring_base": f"etat={status}&",
+        "can_decide": request.membership.role in FINANCE_ROLES, "querystring_base": querystring({"etat": status}),
     }, status=400 if error else 200)
 
 

@@ -20,7 +20,7 @@ from . import quotes as services
 from .models import QUOTE_VALIDITY_DAYS, Customer, Invoice, Quote, VatRate
 from .selectors import access_quote, customers_visible_to, quotes_filter, quotes_visible_to
 from .totals import compute_totals
-from .views import line_row_values, line_rows, lines_from_post
+from .views import line_row_values, line_rows, lines_from_post, querystring
 
 
 class QuoteForm(forms.Form):
@@ -44,7 +44,7 @@ def quote_list(request):
     states = [*Quote.Status.choices, (Quote.EXPIRED, _("Expiré"))]
     return render(request, "activity/quote_list.html", {
         "page_obj": page, "filters": filters, "states": states,
-        "querystring_base": "".join(f"{k}={v}&" for k, v in filters.items() if v),
+        "querystring_base": querystring(filters),
     })
 
 

@@ -168,3 +168,13 @@ def test_receivables_are_searched_filtered_charted_in_constant_queries(world, se
             invoice_finalise(invoice=invoice_create_draft(
                 entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput(f"Encore {n}", "1", "10")]), on=today)
     assert queries() == few
+
+
+def test_pagination_links_keep_a_search_with_an_ampersand(world, setup):
+    from tenants.activity.views import querystring
+
+    assert querystring({"q": "Dupont & Fils", "status": "", "kind": "invoice"}) == "q=Dupont+%26+Fils&kind=invoice&"
+    assert querystring({"q": ""}) == ""
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    for url in ("/activite/factures/", "/activite/devis/", "/activite/creances/"):
+        assert accounts.get(url, {"q": "Dupont & Fils"}).status_code == 200
