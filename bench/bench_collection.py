@@ -74,10 +74,10 @@ def build(args) -> list:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
+    from demo.generator import cooperative_write, network_plan
     from essaim.cooperatives.models import Cooperative
     from essaim.cooperatives.provisioning import pool_size
     from essaim.cooperatives.services import cooperative_create
-    from essaim.demo.generator import cooperative_write, network_plan
 
     started = time.perf_counter()
     plans = network_plan(cooperatives=args.caes, entrepreneurs=args.people, seed=2026, reference=REFERENCE)

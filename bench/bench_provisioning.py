@@ -124,10 +124,10 @@ def main() -> int:
 
     from django.db import connection
 
+    from demo.generator import network_plan
     from essaim.cooperatives.models import Cooperative
     from essaim.cooperatives.provisioning import pool_refill, pool_size
     from essaim.cooperatives.services import cooperative_create
-    from essaim.demo.generator import network_plan
 
     last = sizes[-1] + around
     plans = iter(network_plan(cooperatives=last + 5, entrepreneurs=0, seed=2026))

@@ -10,8 +10,8 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import ApiKey, Scope
 

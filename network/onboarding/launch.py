@@ -42,6 +42,7 @@ from essaim.accounts.models import Membership
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
 from essaim.core.errors import AppError
+from tenants.people.install import SiteInput, SiteKind, sites_install
 
 from .models import BusinessPlan, ProjectMember, SetupProject
 from .services import (
@@ -130,20 +131,13 @@ def _step_templates(project: SetupProject, state: dict, acting_user) -> None:
 
 
 def _step_sites(project: SetupProject, state: dict, acting_user) -> None:
-    from tenants.people.models import Site
-
-    cooperative = state["cooperative"]
-    rows = [Site(name=f"{project.city} — siège"[:120], kind=Site.Kind.HEAD_OFFICE, address=project.address,
-                 postal_code=project.postal_code, city=project.city, department=department_of(project.postal_code))]
-    for city, postal_code, kind in parse_other_sites(project.other_sites):
-        rows.append(Site(name=city, kind=kind, postal_code=postal_code, city=city,
-                         department=department_of(postal_code)))
-    with cooperative:
-        for site in rows:
-            site.full_clean(validate_unique=False)
-        Site.objects.bulk_create(rows)
+    sites = [SiteInput(name=f"{project.city} — siège", kind=SiteKind.HEAD_OFFICE, address=project.address,
+                       postal_code=project.postal_code, city=project.city,
+                       department=department_of(project.postal_code))]
+    sites += [SiteInput(name=city, kind=kind, postal_code=postal_code, city=city, department=department_of(postal_code))
+              for city, postal_code, kind in parse_other_sites(project.other_sites)]
+    state["sites"] = sites_install(cooperative=state["cooperative"], sites=sites, acting_user=acting_user)
     connection.set_schema_to_public()
-    state["sites"] = len(rows)
 
 
 def _step_directors(project: SetupProject, state: dict, acting_user) -> None:

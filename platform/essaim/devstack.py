@@ -19,7 +19,6 @@ from essaim.devdb import REPO_ROOT, data_dir, embedded_database_url, get_embedde
 
 MANAGE = [sys.executable, str(REPO_ROOT / "manage.py")]
 PORT = int(os.environ.get("ESSAIM_PORT", "8000"))
-from essaim.demo.logins import DEMO_PASSWORD  # noqa: E402
 
 
 class Supervisor:
@@ -104,30 +103,11 @@ def cmd_run(sup: Supervisor, args: argparse.Namespace) -> int:
 
 
 def banner() -> str:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "essaim.settings.local")
-    import django
-    from django.db import connections
-
-    django.setup()
-    from essaim.demo.logins import demo_logins
-
-    logins = demo_logins()
-    connections.close_all()
-    lines = [
-        "",
-        "Essaim est prêt.",
-        f"  Réseau (site public) : http://localhost:{PORT}/",
-    ]
-    for slug, name in logins["cooperatives"]:
-        lines.append(f"  {name:<32} http://{slug}.localhost:{PORT}/")
-    lines.append(f"  Administration réseau : http://localhost:{PORT}/admin/")
-    lines.append("")
-    lines.append(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
-    for email, role in logins["users"]:
-        lines.append(f"  {email:<40} {role}")
-    lines.append("")
-    lines.append("Ctrl-C pour arrêter.")
-    return "\n".join(lines)
+    """The addresses and demo logins, printed by the demo app's own command: this supervisor sits
+    in the core and knows nothing of the demo (the layers of docs/architecture.md)."""
+    done = subprocess.run([*MANAGE, "demo_banner", "--port", str(PORT)], cwd=REPO_ROOT, capture_output=True,
+                          text=True, check=False)
+    return done.stdout if done.returncode == 0 else f"Essaim est prêt : http://localhost:{PORT}/"
 
 
 def cmd_test(sup: Supervisor, args: argparse.Namespace) -> int:

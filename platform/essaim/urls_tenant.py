@@ -17,5 +17,6 @@ urlpatterns = [
     path("paie/", include("tenants.payroll.urls")),
     path("modeles/", include("tenants.catalogue.urls")),
     path("statistiques/", include("network.stats.urls_cae")),  # this CAE beside the network
-    path("", include("essaim.ui.urls")),
+    path("cles-api/", include("api.keys.urls_ui")),
+    path("", include("tenants.home.urls")),
 ]

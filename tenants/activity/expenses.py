@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import ExpenseClaim, ExpenseLine
 
@@ -86,7 +86,7 @@ def _decide(claim: ExpenseClaim, acting_user, status: str, reason: str = "") -> 
 
 @transaction.atomic
 def expense_approve(*, claim: ExpenseClaim, acting_user=None) -> ExpenseClaim:
-    from tenants.ledger.services import ledger_post_expense
+    from .journal import ledger_post_expense
 
     claim = _decide(claim, acting_user, ExpenseClaim.Status.APPROVED)
     ledger_post_expense(claim)
@@ -105,7 +105,7 @@ def expense_reject(*, claim: ExpenseClaim, reason: str, acting_user=None) -> Exp
 
 @transaction.atomic
 def expense_reimburse(*, claim: ExpenseClaim, on: date, acting_user=None) -> ExpenseClaim:
-    from tenants.ledger.services import ledger_post_expense_reimbursement
+    from .journal import ledger_post_expense_reimbursement
 
     claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != ExpenseClaim.Status.APPROVED:

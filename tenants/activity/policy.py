@@ -22,8 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import ActivitySettings, Invoice, NumberingChange, Quote
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import QUOTE_VALIDITY_DAYS, Customer, Invoice, NumberSeries, Quote, QuoteLine
 from .services import LineInput, _user, exemption_check, invoice_create_draft, lines_build, series_key

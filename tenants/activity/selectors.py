@@ -10,7 +10,7 @@ from tenants.people.selectors import people_visible_to
 
 from .models import Customer, Invoice, Quote
 
-FINANCE_ROLES = (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)
+FINANCE_ROLES = Membership.FINANCE_ROLES
 
 
 def invoices_visible_to(membership: Membership) -> QuerySet[Invoice]:

@@ -12,8 +12,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connection, transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import ActivitySettings, Country, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
 from .parties import document_parties, issued_parties
@@ -207,7 +207,7 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=No
     invoice.finalised_at = timezone.now()
     invoice.issued_as = document_parties(invoice=invoice, cooperative=connection.tenant)
     invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at", "issued_as"])
-    from tenants.ledger.services import ledger_post_invoice
+    from .journal import ledger_post_invoice
 
     ledger_post_invoice(invoice)
     audit_record(action=f"{invoice.kind}_finalise", target=f"invoice:{invoice.pk}", acting_user=acting_user,
@@ -399,7 +399,7 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
         field, messages = next(iter(exc.message_dict.items()))
         raise AppError("payment_invalid", messages[0], field=field) from exc
     payment.save()
-    from tenants.ledger.services import ledger_post_payment
+    from .journal import ledger_post_payment
 
     ledger_post_payment(payment)
     audit_record(action="payment_record", target=f"invoice:{invoice.pk}", acting_user=acting_user)

@@ -10,8 +10,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.support.models import Workshop
 
+class WorkshopTheme(models.TextChoices):
+    """The themes of workshops, in the catalogue and once scheduled (support's `Workshop.Theme`)."""
+
+    MANAGEMENT = "management", _("Gestion")
+    SALES = "sales", _("Commercial")
+    PROJECT = "project", _("Méthode de projet")
+    IT = "it", _("Informatique")
+    LEGAL = "legal", _("Juridique")
+    INSURANCE = "insurance", _("Assurances")
+    OTHER = "other", _("Autre")
 
 def _edited_at() -> models.DateTimeField:
     """When the CAE last changed the item through its pages (None: as received or as created).
@@ -24,7 +33,7 @@ class WorkshopModel(models.Model):
 
     key = models.SlugField(_("code"), max_length=80, unique=True)
     title = models.CharField(_("intitulé"), max_length=200)
-    theme = models.CharField(_("thème"), max_length=16, choices=Workshop.Theme.choices)
+    theme = models.CharField(_("thème"), max_length=16, choices=WorkshopTheme.choices)
     duration_minutes = models.PositiveIntegerField(_("durée (min)"), default=180,
                                                    validators=[MinValueValidator(15), MaxValueValidator(1440)])
     capacity = models.PositiveIntegerField(_("places"), default=12, validators=[MinValueValidator(1)])

@@ -12,9 +12,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.search import words_match
-from tenants.support.models import Workshop
 
-from .models import AccountLabel, DocumentModel, InstalledItem, JournalLabel, WorkshopModel
+from .models import AccountLabel, DocumentModel, InstalledItem, JournalLabel, WorkshopModel, WorkshopTheme
 
 
 @dataclass(frozen=True)
@@ -136,9 +135,9 @@ def workshop_models_for_scheduling() -> QuerySet:
 
 
 def workshop_theme_from_catalogue(theme: str) -> str:
-    """A scheduled workshop's theme is `Workshop.Theme` (a fixed list). The catalogue's themes are
-    that list today; a value it does not know falls back to « Autre »."""
-    return theme if theme in Workshop.Theme.values else Workshop.Theme.OTHER
+    """A scheduled workshop's theme is one of `WorkshopTheme` (a fixed list); a value it does not
+    know falls back to « Autre »."""
+    return theme if theme in WorkshopTheme.values else WorkshopTheme.OTHER
 
 
 def workshop_prefill(model: WorkshopModel) -> dict:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tenants.audit.services import audit_record
+from essaim.audit.services import audit_record
 
 from .selectors import Section
 

@@ -62,37 +62,6 @@ def entry_post(*, journal: str, date, piece_ref: str, piece_date, label: str, le
     return entry
 
 
-def _customer_aux(customer) -> tuple[str, str]:
-    return f"C{customer.pk:06d}", customer.name
-
-
-def ledger_post_invoice(invoice) -> Entry:
-    """An issued invoice or credit note: 411 (customer) against 706/707 and 44571 per rate."""
-    from tenants.activity.models import Invoice
-
-    revenue_account = "707" if invoice.operation == Invoice.Operation.GOODS else "706"
-    aux, aux_label = _customer_aux(invoice.customer)
-    label = f"{invoice.get_kind_display()} {invoice.number} {invoice.customer.name}"
-    legs = [Leg("411", label, debit=invoice.total_incl_vat, aux_account=aux, aux_label=aux_label),
-            Leg(revenue_account, label, credit=invoice.total_excl_vat)]
-    if invoice.total_vat:
-        legs.append(Leg("44571", label, credit=invoice.total_vat))
-    return entry_post(journal="VT", date=invoice.issued_on, piece_ref=invoice.number, piece_date=invoice.issued_on,
-                      label=label, legs=legs, source=f"invoice:{invoice.pk}", entrepreneur=invoice.entrepreneur)
-
-
-def ledger_post_payment(payment) -> Entry:
-    """A payment received: 512 (bank) against 411 (customer)."""
-    invoice = payment.invoice
-    aux, aux_label = _customer_aux(invoice.customer)
-    label = f"Règlement {invoice.number} {invoice.customer.name}"
-    legs = [Leg("512", label, debit=payment.amount),
-            Leg("411", label, credit=payment.amount, aux_account=aux, aux_label=aux_label)]
-    return entry_post(journal="BQ", date=payment.received_on, piece_ref=payment.reference or invoice.number,
-                      piece_date=payment.received_on, label=label, legs=legs, source=f"payment:{payment.pk}",
-                      entrepreneur=invoice.entrepreneur)
-
-
 def account_labels(numbers) -> dict[str, str]:
     """The label of each account: the CAE's own (its chart of accounts, installed from a network
     template or edited, tenants/catalogue) where it has one, else the built-in PCG label, else "".
@@ -118,42 +87,6 @@ def trial_balance(*, year: int) -> list[dict]:
     labels = account_labels(r["account"] for r in rows)
     return [{"account": r["account"], "label": labels[r["account"]], "debit": r["debit"],
              "credit": r["credit"], "balance": r["debit"] - r["credit"]} for r in rows]
-
-
-def ledger_post_expense(claim) -> Entry:
-    """An approved expense claim: each expense account (HT) and deductible VAT (44566) against the
-    amount owed to the entrepreneur (4671, auxiliary account per entrepreneur)."""
-    from tenants.activity.models import ExpenseLine
-
-    lines = list(claim.lines.all())
-    person = claim.entrepreneur
-    label = f"Note de frais {claim.pk} {person}"
-    by_account: dict[str, Decimal] = {}
-    vat = Decimal("0.00")
-    for line in lines:
-        account = ExpenseLine.ACCOUNTS[line.category]
-        by_account[account] = by_account.get(account, Decimal("0.00")) + line.amount_incl_vat - line.vat_amount
-        vat += line.vat_amount
-    total = sum((line.amount_incl_vat for line in lines), Decimal("0.00"))
-    legs = [Leg(account, label, debit=amount) for account, amount in sorted(by_account.items())]
-    legs.append(Leg("44566", label, debit=vat))
-    legs.append(Leg("4671", label, credit=total, aux_account=f"E{person.pk:06d}", aux_label=str(person)))
-    # The day in the CAE's time zone (TIME_ZONE, Europe/Paris), as the activity statement groups
-    # `decided_at` by month: an approval at 00:30 on 1 March is a March expense, not February's (UTC).
-    day = timezone.localdate(claim.decided_at or timezone.now())
-    return entry_post(journal="HA", date=day, piece_ref=f"NDF-{claim.pk}", piece_date=day, label=label,
-                      legs=legs, source=f"expense:{claim.pk}", entrepreneur=person)
-
-
-def ledger_post_expense_reimbursement(claim) -> Entry:
-    person = claim.entrepreneur
-    total = sum((line.amount_incl_vat for line in claim.lines.all()), Decimal("0.00"))
-    label = f"Remboursement note de frais {claim.pk} {person}"
-    legs = [Leg("4671", label, debit=total, aux_account=f"E{person.pk:06d}", aux_label=str(person)),
-            Leg("512", label, credit=total)]
-    return entry_post(journal="BQ", date=claim.reimbursed_on, piece_ref=f"NDF-{claim.pk}",
-                      piece_date=claim.reimbursed_on, label=label, legs=legs,
-                      source=f"expense-paid:{claim.pk}", entrepreneur=person)
 
 
 def fec_export_request(*, year: int):

@@ -3,9 +3,9 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from essaim.accounts.models import Membership
 from essaim.core.params import year_param
 from essaim.ui.access import member_required
-from tenants.activity.selectors import FINANCE_ROLES
 
 from .fec import fec_chunks, fec_filename
 from .services import trial_balance
@@ -16,7 +16,7 @@ def _year(request) -> int:
 
 
 @login_required
-@member_required(*FINANCE_ROLES)
+@member_required(*Membership.FINANCE_ROLES)
 def balance(request):
     year = _year(request)
     rows = trial_balance(year=year)
@@ -39,7 +39,7 @@ def _in_schema(tenant, lines):
 
 
 @login_required
-@member_required(*FINANCE_ROLES)
+@member_required(*Membership.FINANCE_ROLES)
 def fec_download(request):
     """The FEC, streamed: memory stays flat whatever the number of lines."""
     from datetime import date

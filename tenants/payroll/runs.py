@@ -26,9 +26,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from essaim.payrates.selectors import rates_for
-from tenants.audit.services import audit_record
 
 from .engine import Payslip, Ytd, gross_for_envelope, payslip_compute
 from .funds import FUNDS, PAYROLL_JOURNAL, TAX_OFFICE, FundResolver

@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from .models import PayrollSettings
 

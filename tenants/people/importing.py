@@ -15,9 +15,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from essaim.core.search import fold
-from tenants.audit.services import audit_record
 
 from .models import Entrepreneur, Journey, Site
 

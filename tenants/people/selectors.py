@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -14,6 +14,7 @@ from essaim.core.search import words_match
 
 from .journey import Stage
 from .models import Entrepreneur
+from .person_data import PROVIDERS, TimelineItem
 
 
 def people_visible_to(membership: Membership) -> QuerySet[Entrepreneur]:
@@ -68,35 +69,18 @@ def pipeline_board(qs: QuerySet[Entrepreneur], *, per_column: int = 15) -> list[
     return columns
 
 
-@dataclass
-class TimelineItem:
-    on: date | datetime
-    kind: str
-    title: str
-    detail: str = ""
-
-
 def person_timeline(person: Entrepreneur) -> list[TimelineItem]:
-    """Everything dated about a person, newest first, in a fixed number of queries."""
-    from tenants.support.models import InfoSessionRegistration, Meeting, WorkshopRegistration
-
+    """Everything dated about a person, newest first, in a fixed number of queries: the journey's
+    events here, what the other apps hold through their registered providers (person_data)."""
+    from .journey import ExitOutcome
     from .models import JourneyEvent
 
     items: list[TimelineItem] = []
     for event in JourneyEvent.objects.filter(journey__entrepreneur=person).select_related("journey"):
         detail = f"Parcours {event.journey.number}"
         if event.details.get("outcome"):
-            from .journey import ExitOutcome
-
             detail += f" — {ExitOutcome(event.details['outcome']).label}"
         items.append(TimelineItem(event.on, "event", event.get_kind_display(), detail))
-    for meeting in Meeting.objects.filter(entrepreneur=person):
-        items.append(TimelineItem(meeting.held_at.date(), "meeting", "Entretien individuel",
-                                  meeting.next_steps or meeting.notes[:140]))
-    for reg in InfoSessionRegistration.objects.filter(entrepreneur=person).select_related("session"):
-        items.append(TimelineItem(reg.session.starts_at.date(), "info_session", "Réunion d'information",
-                                  reg.get_status_display()))
-    for reg in WorkshopRegistration.objects.filter(entrepreneur=person).select_related("workshop"):
-        items.append(TimelineItem(reg.workshop.starts_at.date(), "workshop", f"Atelier : {reg.workshop.title}",
-                                  reg.get_status_display()))
+    for provider in PROVIDERS:
+        items.extend(provider.timeline(person))
     return sorted(items, key=lambda i: i.on if isinstance(i.on, date) else i.on.date(), reverse=True)

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 
 from . import rules
 from .journey import EventKind, ExitOutcome, Stage, Step, next_stage, replay
@@ -24,6 +24,7 @@ from .models import (
     Reminder,
     Site,
 )
+from .person_data import PROVIDERS
 
 
 @transaction.atomic
@@ -264,13 +265,12 @@ def people_settings_update(*, acting_user=None, **fields) -> PeopleSettings:
 
 
 def person_export(*, person: Entrepreneur) -> dict:
-    """Everything the CAE holds about one person (right of access), as plain data."""
-    from tenants.support.models import InfoSessionRegistration, Meeting, WorkshopRegistration
-
+    """Everything the CAE holds about one person (right of access), as plain data: the record and
+    journeys here, then what every other app holds (its registered provider, person_data)."""
     fields = ["first_name", "last_name", "gender", "birth_date", "email", "phone", "address", "postal_code", "city",
               "entry_situation", "education_level", "referrer", "activity_description", "sector_naf", "stage",
               "created_at"]
-    return {
+    export: dict = {
         "personne": {name: getattr(person, name) for name in fields} | {"site": person.site.name},
         "parcours": [
             {
@@ -286,13 +286,10 @@ def person_export(*, person: Entrepreneur) -> dict:
             }
             for j in person.journeys.prefetch_related("events", "contracts__amendments")
         ],
-        "entretiens": [{"date": m.held_at, "notes": m.notes, "suites": m.next_steps}
-                       for m in Meeting.objects.filter(entrepreneur=person)],
-        "reunions_information": [{"date": r.session.starts_at, "presence": r.status}
-                                 for r in InfoSessionRegistration.objects.filter(entrepreneur=person).select_related("session")],
-        "ateliers": [{"atelier": r.workshop.title, "date": r.workshop.starts_at, "presence": r.status}
-                     for r in WorkshopRegistration.objects.filter(entrepreneur=person).select_related("workshop")],
     }
+    for provider in PROVIDERS:
+        export.update(provider.export(person))
+    return export
 
 
 ANONYMOUS = "Anonymisé"
@@ -319,9 +316,8 @@ def people_anonymise_expired(*, today: date) -> int:
         person.user = None
         person.anonymised_at = timezone.now()
         person.save()
-        from tenants.support.models import Meeting
-
-        Meeting.objects.filter(entrepreneur=person).update(notes="", next_steps="")
+        for provider in PROVIDERS:
+            provider.anonymise(person)
         count += 1
     if count:
         audit_record(action="people_anonymise", target=f"count:{count}")

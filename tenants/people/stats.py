@@ -27,11 +27,6 @@ class PeopleAggregates:
     exits_by_outcome: dict[str, int] = field(default_factory=dict)
     associates: int = 0
     fte: Decimal = Decimal("0.00")
-    info_sessions_held: int = 0
-    info_session_attendance: int = 0
-    meetings_held: int = 0
-    workshops_held: int = 0
-    workshop_attendance: int = 0
 
 
 def _age_band(birth: date | None, on: date) -> str:
@@ -43,15 +38,6 @@ def _age_band(birth: date | None, on: date) -> str:
 
 def aggregates(*, period_start: date, period_end: date) -> PeopleAggregates:
     """Figures of the current schema (run inside the CAE) for [period_start, period_end]."""
-    from tenants.support.models import (
-        Attendance,
-        InfoSession,
-        InfoSessionRegistration,
-        Meeting,
-        Workshop,
-        WorkshopRegistration,
-    )
-
     from .models import Contract, ContractAmendment, Entrepreneur, Journey
 
     active_ids = Journey.objects.filter(opened_on__lte=period_end).filter(
@@ -98,13 +84,6 @@ def aggregates(*, period_start: date, period_end: date) -> PeopleAggregates:
         exits_by_outcome=exits,
         associates=JourneyEvent.objects.filter(kind="associate", **in_period).count(),
         fte=fte.quantize(Decimal("0.01")),
-        info_sessions_held=InfoSession.objects.filter(starts_at__date__range=window).count(),
-        info_session_attendance=InfoSessionRegistration.objects.filter(
-            session__starts_at__date__range=window, status=Attendance.ATTENDED).count(),
-        meetings_held=Meeting.objects.filter(held_at__date__range=window).count(),
-        workshops_held=Workshop.objects.filter(starts_at__date__range=window).count(),
-        workshop_attendance=WorkshopRegistration.objects.filter(
-            workshop__starts_at__date__range=window, status=Attendance.ATTENDED).count(),
     )
 
 

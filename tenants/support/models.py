@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.catalogue.models import WorkshopTheme
+
 
 class Attendance(models.TextChoices):
     REGISTERED = "registered", _("Inscrit·e")
@@ -81,14 +83,7 @@ class Meeting(models.Model):
 
 
 class Workshop(models.Model):
-    class Theme(models.TextChoices):
-        MANAGEMENT = "management", _("Gestion")
-        SALES = "sales", _("Commercial")
-        PROJECT = "project", _("Méthode de projet")
-        IT = "it", _("Informatique")
-        LEGAL = "legal", _("Juridique")
-        INSURANCE = "insurance", _("Assurances")
-        OTHER = "other", _("Autre")
+    Theme = WorkshopTheme  # the catalogue's list: a workshop is scheduled from a catalogue model
 
     title = models.CharField(_("intitulé"), max_length=200)
     theme = models.CharField(_("thème"), max_length=16, choices=Theme.choices)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
-from tenants.audit.services import audit_record
 from tenants.people.journey import EventKind, Stage
 from tenants.people.models import Entrepreneur
 from tenants.people.services import journey_record_event

@@ -1,12 +1,49 @@
-"""The one function the network layer calls for support: workshops held and their attendance per
-period. Run inside the CAE's schema; only counts leave."""
+"""The functions the network layer calls for support: what was held in a period (info sessions,
+meetings, workshops) and workshop attendance per period. Run inside the CAE's schema; only counts
+leave."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from tenants.people.stats import Figure, Period, figure_of
+
+
+@dataclass(frozen=True)
+class SupportAggregates:
+    period_start: date
+    period_end: date
+    info_sessions_held: int = 0
+    info_session_attendance: int = 0
+    meetings_held: int = 0
+    workshops_held: int = 0
+    workshop_attendance: int = 0
+
+
+def aggregates(*, period_start: date, period_end: date) -> SupportAggregates:
+    """Counts of the current schema (run inside the CAE) for [period_start, period_end]."""
+    from .models import (
+        Attendance,
+        InfoSession,
+        InfoSessionRegistration,
+        Meeting,
+        Workshop,
+        WorkshopRegistration,
+    )
+
+    window = (period_start, period_end)
+    return SupportAggregates(
+        period_start=period_start, period_end=period_end,
+        info_sessions_held=InfoSession.objects.filter(starts_at__date__range=window).count(),
+        info_session_attendance=InfoSessionRegistration.objects.filter(
+            session__starts_at__date__range=window, status=Attendance.ATTENDED).count(),
+        meetings_held=Meeting.objects.filter(held_at__date__range=window).count(),
+        workshops_held=Workshop.objects.filter(starts_at__date__range=window).count(),
+        workshop_attendance=WorkshopRegistration.objects.filter(
+            workshop__starts_at__date__range=window, status=Attendance.ATTENDED).count(),
+    )
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection
 
+from essaim.audit.models import AuditEntry
 from essaim.celery import app
 from essaim.cooperatives.tasks import cooperative_heartbeat
-from tenants.audit.models import AuditEntry
 from tests.conftest import tenant_context
 
 # The tests run in a transaction (so the test database exists); the worker thread has its own

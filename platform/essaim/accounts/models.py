@@ -89,6 +89,7 @@ class Membership(models.Model):
         ENTREPRENEUR = "entrepreneur", _("Entrepreneur·e")
 
     STAFF_ROLES = (Role.DIRECTOR, Role.COUNSELLOR, Role.ACCOUNTS)
+    FINANCE_ROLES = (Role.DIRECTOR, Role.ACCOUNTS)  # invoicing decisions, ledger, payroll
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     cooperative = models.ForeignKey(

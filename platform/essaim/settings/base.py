@@ -20,7 +20,8 @@ SHARED_APPS = [
     "essaim.core",
     "essaim.cooperatives",
     "essaim.accounts",
-    "essaim.demo",
+    "essaim.audit",  # in both lists: the network's own writes are audited in public, a CAE's in its schema
+    "demo",
     "essaim.payrates",
     "essaim.ui",
     "django.contrib.contenttypes",
@@ -41,7 +42,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "tenants.audit",
+    "essaim.audit",
     "tenants.people",
     "tenants.support",
     "tenants.activity",

@@ -1,5 +1,8 @@
 """Navigation per role. Apps add entries here rather than in templates."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -51,15 +54,19 @@ def _entries(items, allowed):
     return out
 
 
-def _public_extra(user):
-    """Entries of the network's domain beyond its home: the setup projects (essaimage)."""
-    if user.is_network_staff:
-        return [("onboarding:pipeline", _("Essaimage"), None)]
-    from network.onboarding.models import ProjectMember
+# Entries of the public domain that depend on a layer above the core (the setup projects of
+# network.onboarding): that app registers a function user → [(url name, label, roles)] from its
+# AppConfig.ready(), so the core never imports it.
+PUBLIC_NAVIGATION_PROVIDERS: list[Callable[[Any], list[tuple[str, Any, Any]]]] = []
 
-    if ProjectMember.objects.filter(user=user).exists():
-        return [("onboarding:mine", _("Mon projet de CAE"), None)]
-    return []
+
+def register_public_navigation(provider: Callable[[Any], list[tuple[str, Any, Any]]]) -> None:
+    if provider not in PUBLIC_NAVIGATION_PROVIDERS:
+        PUBLIC_NAVIGATION_PROVIDERS.append(provider)
+
+
+def _public_extra(user) -> list[tuple[str, Any, Any]]:
+    return [entry for provider in PUBLIC_NAVIGATION_PROVIDERS for entry in provider(user)]
 
 
 def navigation(request):

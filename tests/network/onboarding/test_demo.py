@@ -6,9 +6,9 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 
-from essaim.demo.generator import network_users
-from essaim.demo.logins import DEMO_PASSWORD, FOUNDER_USERS, demo_logins
-from essaim.demo.onboarding import GATINAIS, MEUSE, onboarding_demo
+from demo.generator import network_users
+from demo.logins import DEMO_PASSWORD, FOUNDER_USERS, demo_logins
+from demo.onboarding import GATINAIS, MEUSE, onboarding_demo
 from network.onboarding.launch import launch_blockers, project_launch
 from network.onboarding.models import SetupProject
 from network.onboarding.selectors import current_stage, plan_figures, stage_progress

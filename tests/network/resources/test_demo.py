@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from essaim.demo.network import RESOURCES, network_demo_generate, pdf_bytes
+from demo.network import RESOURCES, network_demo_generate, pdf_bytes
 from network.resources.models import GroupMeeting, Resource, WorkingGroup
 from network.resources.templates import payload_validate, templates_at_launch
 from network.resources.uploads import sniff

@@ -63,7 +63,7 @@ def test_installing_twice_changes_nothing(world, template):
     with tenant_context(world.cae_a):
         after_first = _state()
     assert after_first["rate"] == Decimal("11.50") and after_first["settings"] == (False, 6, 45, 9)
-    second = templates_install(cooperative=world.cae_a)
+    second = templates_install(cooperative=world.cae_a, acting_user=world.user("network_staff"))
     assert second.total_created == 0 and sum(second.skipped.values()) == 7
     with tenant_context(world.cae_a):
         assert _state() == after_first
@@ -72,14 +72,14 @@ def test_installing_twice_changes_nothing(world, template):
 
 
 def test_a_cae_edits_and_deletions_survive_a_reinstall(world, template):
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     with tenant_context(world.cae_a):
         WorkshopModel.objects.filter(key="prospection").update(title="Prospecter à Reims", capacity=8)
         DocumentModel.objects.filter(key="cape").delete()
         settings = PeopleSettings.current()
         settings.retention_years = 10
         settings.save(update_fields=["retention_years"])
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     with tenant_context(world.cae_a):
         assert WorkshopModel.objects.get(key="prospection").title == "Prospecter à Reims"
         assert not DocumentModel.objects.filter(key="cape").exists()  # deleted on purpose: stays deleted
@@ -87,18 +87,18 @@ def test_a_cae_edits_and_deletions_survive_a_reinstall(world, template):
 
 
 def test_a_new_version_of_a_template_adds_only_new_items(world, template):
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     template.payload = {**PAYLOAD, "workshops": [*PAYLOAD["workshops"],
                                                  {"key": "assurances", "title": "Bien s'assurer", "theme": "insurance"}]}
     template.save(update_fields=["payload"])
-    report = templates_install(cooperative=world.cae_a, resources=[template])
+    report = templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     assert report.created == {"workshop": 1}
 
 
 def test_items_the_cae_already_has_are_left_alone(world, template):
     with tenant_context(world.cae_a):
         AccountLabel.objects.create(number="706100", label="Notre libellé")
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     with tenant_context(world.cae_a):
         assert AccountLabel.objects.get(number="706100").label == "Notre libellé"
         assert InstalledItem.objects.get(kind="account", key="706100").created is False
@@ -108,7 +108,7 @@ def test_install_is_atomic_and_safe_inside_an_outer_transaction(world, template)
     from django.db import connection
 
     with transaction.atomic():
-        report = templates_install(cooperative=world.cae_b, acting_user=None)
+        report = templates_install(cooperative=world.cae_b, acting_user=world.user("network_staff"))
         assert report.total_created == 7
         assert connection.schema_name == "public"  # the caller's schema is given back
         transaction.set_rollback(True)
@@ -118,7 +118,7 @@ def test_install_is_atomic_and_safe_inside_an_outer_transaction(world, template)
     broken.payload = {"journals": [{"code": "bad code", "label": "x"}]}  # corrupted after publication
     broken.save(update_fields=["payload"])
     with pytest.raises(AppError) as caught:
-        templates_install(cooperative=world.cae_b, resources=[template, broken])
+        templates_install(cooperative=world.cae_b, resources=[template, broken], acting_user=world.user("network_staff"))
     assert caught.value.code == "template_payload_invalid"
     with tenant_context(world.cae_b):
         assert WorkshopModel.objects.count() == 0  # the good template was not half-installed
@@ -130,7 +130,7 @@ def test_unpublished_or_plain_resources_are_not_installable(world, template):
     guide = make_resource(world, title="Guide")
     for resource, code in ((draft, "template_not_published"), (guide, "template_not_installable")):
         with pytest.raises(AppError) as caught:
-            templates_install(cooperative=world.cae_a, resources=[resource])
+            templates_install(cooperative=world.cae_a, resources=[resource], acting_user=world.user("network_staff"))
         assert caught.value.code == code
 
 
@@ -202,7 +202,7 @@ def test_the_reminder_settings_a_template_carries_are_installed(world):
                                   payload={"people_settings": {"cape_warning_days": 60}})
     with tenant_context(world.cae_b):
         assert _settings() == (True, 5, 30, 6)
-    report = templates_install(cooperative=world.cae_b, resources=[only_settings])
+    report = templates_install(cooperative=world.cae_b, resources=[only_settings], acting_user=world.user("network_staff"))
     assert report.created == {"people_settings": 1}
     with tenant_context(world.cae_b):
         assert _settings() == (True, 5, 60, 6)  # only what the template names
@@ -214,13 +214,13 @@ def test_the_reminder_settings_a_template_carries_are_installed(world):
 def test_settings_the_director_saved_are_not_overwritten_by_a_first_install(world, template):
     director = client_for(world.cae_a, world.user("director_a"))
     assert director.post(PEOPLE_PAGE, DIRECTORS_CHOICE).status_code == 302
-    report = templates_install(cooperative=world.cae_a, resources=[template])
+    report = templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     assert "people_settings" not in report.created and report.skipped == {"people_settings": 1}
     assert report.created["workshop"] == 2  # the rest of the kit is installed
     with tenant_context(world.cae_a):
         assert _settings() == (True, 7, 21, 4)
         assert InstalledItem.objects.get(kind="people_settings").created is False
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     with tenant_context(world.cae_a):
         assert _settings() == (True, 7, 21, 4)
     page = director.get("/modeles/reglages/").content.decode()
@@ -228,14 +228,14 @@ def test_settings_the_director_saved_are_not_overwritten_by_a_first_install(worl
 
 
 def test_settings_edited_after_an_install_survive_a_new_version(world, template):
-    templates_install(cooperative=world.cae_a, resources=[template])
+    templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     with tenant_context(world.cae_a):
         assert _settings() == (False, 6, 45, 9)
     director = client_for(world.cae_a, world.user("director_a"))
     assert director.post(PEOPLE_PAGE, DIRECTORS_CHOICE).status_code == 302
     template.payload = {**PAYLOAD, "people_settings": {"cape_warning_days": 90, "associate_warning_months": 12}}
     template.save(update_fields=["payload"])
-    report = templates_install(cooperative=world.cae_a, resources=[template])
+    report = templates_install(cooperative=world.cae_a, resources=[template], acting_user=world.user("network_staff"))
     assert report.total_created == 0
     with tenant_context(world.cae_a):
         assert _settings() == (True, 7, 21, 4)

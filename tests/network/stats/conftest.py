@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
+from demo.generator import cooperative_write, network_plan, network_users
+from demo.logins import DEMO_PASSWORD
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.provisioning import schema_drop
-from essaim.demo.generator import cooperative_write, network_plan, network_users
-from essaim.demo.logins import DEMO_PASSWORD
 
 AS_OF = date(2026, 11, 1)
 PREFIX = "st-"

@@ -179,7 +179,7 @@ def test_a_cae_sees_itself_beside_the_network_and_no_other_cae(published, collec
     from essaim.accounts.models import User
 
     mine, others = collected[1], [c for c in collected if c != collected[1]]
-    from essaim.demo.logins import DEMO_PASSWORD
+    from demo.logins import DEMO_PASSWORD
 
     director = User.objects.get(email=f"direction@{mine.slug}.demo")
     own = {s.indicator: s for s in own_standings(cooperative=mine, release=published)}
@@ -267,7 +267,7 @@ def test_table_pages_and_downloads_read_a_fixed_number_of_queries(published, wor
 
 
 def test_another_caes_director_gets_nothing_of_this_cae(published, collected):
-    from essaim.demo.logins import DEMO_PASSWORD
+    from demo.logins import DEMO_PASSWORD
     from tests.conftest import host_of
 
     mine, theirs = collected[0], collected[1]

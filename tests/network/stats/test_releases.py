@@ -267,7 +267,7 @@ def test_two_prepares_at_once_number_their_versions(collected, world, django_db_
 def test_the_demo_ends_with_a_published_release(collected, world):
     """`make run` loads the demo, whose statistics must end published: a draft left because
     its audit failed would be a silent failure."""
-    from essaim.demo.stats import demo_statistics
+    from demo.stats import demo_statistics
 
     from .conftest import AS_OF
 

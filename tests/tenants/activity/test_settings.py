@@ -11,12 +11,12 @@ import pytest
 from django.db import DatabaseError, connections, transaction
 from django.test import Client
 
+from essaim.audit.models import AuditEntry
 from essaim.core.errors import AppError
 from tenants.activity.models import ActivitySettings, Invoice, NumberingChange, NumberSeries
 from tenants.activity.policy import activity_settings_update, numbering_change_date, numbering_on
 from tenants.activity.quotes import quote_create, quote_send
 from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
-from tenants.audit.models import AuditEntry
 from tests.conftest import client_for, host_of, tenant_context
 from tests.factories import make_customer, make_person
 

@@ -4,7 +4,7 @@
 
 import pytest
 
-from tenants.audit.models import AuditEntry
+from essaim.audit.models import AuditEntry
 from tenants.catalogue.models import AccountLabel, DocumentModel, JournalLabel, WorkshopModel
 from tests.conftest import client_for, tenant_context
 

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from essaim.audit.models import AuditEntry
 from network.resources.templates import templates_install
 from tenants.activity.contributions import contribution_rate_set
-from tenants.audit.models import AuditEntry
 from tenants.catalogue.models import AccountLabel, DocumentModel, InstalledItem, JournalLabel, WorkshopModel
 from tests.conftest import client_for, tenant_context
 
@@ -121,7 +121,7 @@ def test_a_deleted_item_is_not_brought_back(world, kit, installed):
         assert DocumentModel.objects.filter(pk=pk).exists(), "a GET deletes nothing"
     deleted = director.post(f"/modeles/documents/{pk}/supprimer/", follow=True)
     assert "« Convention CAPE » supprimé." in deleted.content.decode()
-    templates_install(cooperative=world.cae_a, resources=[kit])
+    templates_install(cooperative=world.cae_a, resources=[kit], acting_user=world.user("network_staff"))
     listing = director.get("/modeles/documents/").content.decode()
     assert "Convention CAPE" not in listing and "Aucun modèle de document." in listing
     assert "1 élément reçu du réseau supprimé par la CAE" in director.get("/modeles/").content.decode()
@@ -133,7 +133,7 @@ def test_an_item_the_cae_made_first_is_left_alone(world, kit):
     director = client_for(world.cae_a, world.user("director_a"))
     response = director.post("/modeles/comptes/nouveau/", {"number": "706100", "label": "Ventes de la CAE"})
     assert response.status_code == 302
-    templates_install(cooperative=world.cae_a, resources=[kit])
+    templates_install(cooperative=world.cae_a, resources=[kit], acting_user=world.user("network_staff"))
     row = next(r for r in _rows(director.get("/modeles/comptes/").content.decode()) if "706100" in r)
     assert "Ventes de la CAE" in row and "propre à la CAE" in row
     with tenant_context(world.cae_a):
@@ -200,7 +200,7 @@ def test_settings_page_shows_what_the_template_set_read_only(world, kit, install
 def test_settings_page_says_when_the_cae_kept_its_own_rate(world, kit):
     with tenant_context(world.cae_b):
         contribution_rate_set(valid_from=timezone.localdate(), rate="9.00", note="Taux voté en AG")
-    templates_install(cooperative=world.cae_b, resources=[kit])
+    templates_install(cooperative=world.cae_b, resources=[kit], acting_user=world.user("network_staff"))
     html = client_for(world.cae_b, world.user("director_b")).get("/modeles/reglages/").content.decode()
     assert "9,00 %" in html and "n&#x27;a pas été appliqué" not in html
     assert "n'a pas été appliqué : la CAE avait déjà fixé le sien." in html

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from tenants.activity.journal import ledger_post_invoice
 from tenants.ledger.fec import COLUMNS, fec_lines, fec_validate, fec_validate_file
 from tenants.ledger.models import Entry, EntryLine
-from tenants.ledger.services import ledger_post_invoice, trial_balance
+from tenants.ledger.services import trial_balance
 
 pytestmark = pytest.mark.django_db
 

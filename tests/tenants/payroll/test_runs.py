@@ -9,10 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from essaim.audit.models import AuditEntry
 from essaim.core.errors import AppError
 from essaim.payrates.selectors import rates_for
 from tenants.activity.account import account_statement
-from tenants.audit.models import AuditEntry
 from tenants.ledger.fec import fec_lines, fec_validate
 from tenants.ledger.models import Entry, EntryLine
 from tenants.payroll.engine import Ytd, payslip_compute

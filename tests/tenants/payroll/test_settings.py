@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from essaim.audit.models import AuditEntry
 from essaim.core.errors import AppError
 from essaim.payrates.selectors import rates_for
-from tenants.audit.models import AuditEntry
 from tenants.payroll.engine import CaeSettings, payslip_compute
 from tenants.payroll.models import PayrollSettings
 from tenants.payroll.selectors import payroll_settings_engine

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from tenants.audit.models import AuditEntry
+from essaim.audit.models import AuditEntry
 from tenants.payroll.engine import CaeSettings
 from tenants.payroll.models import PayrollSettings
 from tenants.payroll.selectors import payroll_settings_engine

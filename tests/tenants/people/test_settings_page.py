@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from tenants.audit.models import AuditEntry
+from essaim.audit.models import AuditEntry
 from tenants.people.journey import EventKind
 from tenants.people.models import PeopleSettings, Reminder, Site
 from tenants.people.services import entrepreneur_create, journey_record_event

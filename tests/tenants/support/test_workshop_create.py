@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tenants.audit.models import AuditEntry
+from essaim.audit.models import AuditEntry
 from tenants.catalogue.models import WorkshopModel
 from tenants.catalogue.selectors import workshop_theme_from_catalogue
 from tenants.people.models import Site

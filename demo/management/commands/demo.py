@@ -3,8 +3,8 @@ from datetime import date
 from django.core.management import BaseCommand, CommandError
 from django.utils import timezone
 
-from essaim.demo.generator import demo_generate
-from essaim.demo.stats import demo_statistics
+from demo.generator import demo_generate
+from demo.stats import demo_statistics
 
 
 class Command(BaseCommand):
@@ -26,13 +26,13 @@ class Command(BaseCommand):
             raise CommandError(f"--as-of : date invalide « {as_of} » (AAAA-MM-JJ).") from exc
         made = demo_generate(cooperatives=cooperatives, entrepreneurs=entrepreneurs, seed=seed, reference=reference,
                              stdout=self.stdout)
-        from essaim.demo.network import network_demo_generate
+        from demo.network import network_demo_generate
 
         network_demo_generate(reference=reference, stdout=self.stdout)  # library and working groups
         from django.contrib.auth.hashers import make_password
 
-        from essaim.demo.logins import DEMO_PASSWORD
-        from essaim.demo.onboarding import onboarding_demo
+        from demo.logins import DEMO_PASSWORD
+        from demo.onboarding import onboarding_demo
 
         onboarding_demo(password_hash=make_password(DEMO_PASSWORD), reference=reference, stdout=self.stdout)
         demo_statistics(reference=reference, stdout=self.stdout)  # once: skipped when a release is published

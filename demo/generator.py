@@ -453,7 +453,7 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
                             batch_size=500)
     NumberSeries.objects.bulk_create([NumberSeries(key=f"F-{year}", next_value=n + 1)
                                       for year, n in counters.items()])
-    from tenants.ledger.services import ledger_post_invoice
+    from tenants.activity.journal import ledger_post_invoice
 
     for invoice in invoices:  # in date order, so entry numbers follow too
         ledger_post_invoice(invoice)

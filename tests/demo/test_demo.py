@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from stdnum.fr import siren, siret
 
+from demo.generator import network_plan
+from demo.logins import DEMO_PASSWORD, demo_logins
 from essaim.cooperatives.models import Cooperative
-from essaim.demo.generator import network_plan
-from essaim.demo.logins import DEMO_PASSWORD, demo_logins
 from tenants.people.journey import Stage
 from tests.conftest import tenant_context
 

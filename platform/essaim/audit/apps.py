@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class AuditConfig(AppConfig):
-    name = "tenants.audit"
+    name = "essaim.audit"
     label = "audit"
     verbose_name = "Journal d'audit"
