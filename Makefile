@@ -28,15 +28,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m essaim.devstack run
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check .
+test: lint
 	$(PY) -m essaim.devstack test -- $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m essaim.devstack bench
 
+# ruff; the layers' contracts (import-linter, pyproject.toml); types of the services, selectors,
+# stats and write ports (mypy with the Django and DRF stubs: it loads the settings, never a database).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=.:platform $(VENV)/bin/lint-imports --no-cache
+	DATABASE_URL=$${DATABASE_URL:-postgres://lint@localhost/lint} $(VENV)/bin/mypy
 
 clean-data:
 	rm -rf .data
