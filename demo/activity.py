@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from essaim.audit.actors import DEMO
 from tenants.people.journey import Stage
 
 # Share of the invoices due long enough ago that are paid in full, paid in part, or still unpaid.
@@ -51,7 +52,7 @@ def _payments(rng: random.Random, invoices, ref: date) -> None:
         if overdue_long and draw >= PAID:
             amount = (amount / 2).quantize(Decimal("0.01"))
         payment_record(invoice=invoice, amount=amount, received_on=received, method=rng.choice(METHODS),
-                       reference=f"VIR {invoice.number}" if received.day % 2 else "")
+                       reference=f"VIR {invoice.number}" if received.day % 2 else "", acting_user=DEMO)
 
 
 def _credit_notes(rng: random.Random, invoices, ref: date) -> None:
@@ -66,10 +67,11 @@ def _credit_notes(rng: random.Random, invoices, ref: date) -> None:
             line = invoice.lines.first()
             part = max(Decimal("1"), (line.unit_price * Decimal("0.3")).quantize(Decimal("1")))
             note = credit_note_create(invoice=invoice, lines=[
-                LineInput(f"Remise commerciale sur {invoice.number}", Decimal("1"), part, line.vat_rate, line.unit)])
+                LineInput(f"Remise commerciale sur {invoice.number}", Decimal("1"), part, line.vat_rate, line.unit)],
+                acting_user=DEMO)
         else:
-            note = credit_note_create(invoice=invoice)
-        invoice_finalise(invoice=note, on=ref)
+            note = credit_note_create(invoice=invoice, acting_user=DEMO)
+        invoice_finalise(invoice=note, on=ref, acting_user=DEMO)
 
 
 def _quotes(rng: random.Random, people, customers_of, ref: date) -> None:
@@ -84,17 +86,17 @@ def _quotes(rng: random.Random, people, customers_of, ref: date) -> None:
             entrepreneur=person, customer=rng.choice(customers_of[person.pk]),
             subject=f"{person.activity_description or 'Prestation'} — proposition",
             lines=[LineInput(person.activity_description or "Prestation", Decimal(rng.randint(1, 5)),
-                             Decimal(rng.randint(80, 600)), "20.00", "jour")])
+                             Decimal(rng.randint(80, 600)), "20.00", "jour")], acting_user=DEMO)
         fate = position % 7  # in turn, so that a small CAE has quotes in every state
         if fate == 6:
             continue  # a draft
-        quote_send(quote=quote, on=ref)
+        quote_send(quote=quote, on=ref, acting_user=DEMO)
         if fate <= 2:
-            quote_accept(quote=quote, on=ref)
+            quote_accept(quote=quote, on=ref, acting_user=DEMO)
             if fate == 0:
-                quote_convert(quote=quote)
+                quote_convert(quote=quote, acting_user=DEMO)
         elif fate == 3:
-            quote_refuse(quote=quote, on=ref)
+            quote_refuse(quote=quote, on=ref, acting_user=DEMO)
 
 
 def _expenses(rng: random.Random, people, ref: date) -> None:
@@ -117,14 +119,15 @@ def _expenses(rng: random.Random, people, ref: date) -> None:
             vat = (amount / 6).quantize(Decimal("0.01")) if category in ("supplies", "software", "travel") else 0
             lines.append(ExpenseInput(spent_on=ref - timedelta(days=rng.randint(1, 30)), category=category,
                                       description=label, amount_incl_vat=amount, vat_amount=vat))
-        claim = expense_submit(entrepreneur=person, lines=lines)
+        claim = expense_submit(entrepreneur=person, lines=lines, acting_user=DEMO)
         fate = position % 8  # in turn, so that a small CAE has claims in every state
         if fate == 0:
-            expense_reject(claim=claim, reason="Justificatif manquant : joignez la facture du fournisseur.")
+            expense_reject(claim=claim, reason="Justificatif manquant : joignez la facture du fournisseur.",
+                           acting_user=DEMO)
         elif fate <= 4:
-            claim = expense_approve(claim=claim)
+            claim = expense_approve(claim=claim, acting_user=DEMO)
             if fate <= 2:  # approval is dated today (the service's clock): so is the transfer
-                expense_reimburse(claim=claim, on=timezone.localdate())
+                expense_reimburse(claim=claim, on=timezone.localdate(), acting_user=DEMO)
 
 
 def activity_life(rng: random.Random, people, ref: date) -> None:

@@ -24,6 +24,7 @@ from stdnum import iban as std_iban
 from stdnum import luhn
 
 from essaim.accounts.models import Membership, User
+from essaim.audit.actors import DEMO
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
 from tenants.people import rules
@@ -267,7 +268,7 @@ def cooperative_write(plan: CooperativePlan, *, index: int, password_hash: str) 
             name=plan.name, legal_name=plan.legal_name, slug=plan.slug, siren=plan.siren, siret=plan.siret,
             region=plan.region, address=plan.address, postal_code=plan.postal_code, city=plan.city,
             kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate,
-            iban=_iban(plan.siren), bic="CCOPFRPPXXX",
+            iban=_iban(plan.siren), bic="CCOPFRPPXXX", acting_user=DEMO,
         )
         staff = {}
         fake = Faker("fr_FR")
@@ -389,13 +390,15 @@ def _support_history(rng, people, plans, counsellors, sessions, workshops, ref: 
 
 def _invoicing(rng, fake, people, plans, ref: date) -> None:
     """Customers and issued invoices for activities past their CAPE signature: a few per person
-    over the last year (CESAME's 85 entrepreneurs invoiced about 200 k€ a year). Numbers follow
-    the yearly series in date order, as invoice_finalise would give them."""
-    from tenants.activity.models import Customer, Invoice, InvoiceLine, NumberSeries
-    from tenants.activity.parties import document_parties
-    from tenants.activity.totals import compute_totals
+    over the last year (CESAME's 85 entrepreneurs invoiced about 200 k€ a year). Written through
+    the services an entrepreneur and the accounts team use — customer_create (identifiers checked),
+    invoice_create_draft, invoice_finalise in date order (the series' numbers, the due date of the
+    CAE's payment terms, the parties frozen, the ledger entry) — so the demo's books are exactly
+    what a CAE's would be."""
+    from tenants.activity.services import LineInput, customer_create, invoice_create_draft, invoice_finalise
 
-    customers, drafts = [], []
+    customers_of: dict[int, list] = {}
+    drafts = []
     for person, plan in zip(people, plans, strict=True):
         cape = next((e for e in plan.events if e.kind == EventKind.CAPE_SIGNED), None)
         if cape is None:
@@ -406,12 +409,11 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
             continue
         for _ in range(rng.randint(1, 3)):
             company = rng.random() < 0.6
-            siren = _siren(rng) if company else ""
-            customers.append(Customer(
+            customers_of.setdefault(person.pk, []).append(customer_create(
                 entrepreneur=person, kind="company" if company else "individual",
-                name=fake.company() if company else fake.name(), siren=siren,
+                name=fake.company() if company else fake.name(), siren=_siren(rng) if company else "",
                 billing_address=fake.street_address()[:200], billing_postal_code=person.postal_code or "51100",
-                billing_city=person.city or "Reims"))
+                billing_city=person.city or "Reims", acting_user=DEMO))
         span = (end - start).days
         gross = _monthly_gross(plan, end)
         if gross:
@@ -426,37 +428,13 @@ def _invoicing(rng, fake, people, plans, ref: date) -> None:
         for amount in amounts:
             on = start + timedelta(days=rng.randint(0, span))
             drafts.append((person, on, max(amount, Decimal("50"))))
-    Customer.objects.bulk_create(customers)
-    by_person: dict[int, list] = {}
-    for customer in customers:
-        by_person.setdefault(customer.entrepreneur_id, []).append(customer)
-    drafts.sort(key=lambda d: (d[1], d[0].pk))
-    invoices = Invoice.objects.bulk_create([
-        Invoice(entrepreneur=person, customer=rng.choice(by_person[person.pk]), operation="services")
-        for person, _on, _amount in drafts
-    ])
-    lines, counters = [], {}
-    for invoice, (person, on, amount) in zip(invoices, drafts, strict=True):
-        description = person.activity_description or "Prestation"
-        lines.append(InvoiceLine(invoice=invoice, position=1, description=description, quantity=Decimal("1"),
-                                 unit_price=amount, vat_rate="20.00"))
-        totals = compute_totals([(Decimal("1"), amount, Decimal("20"))])
-        counters[on.year] = counters.get(on.year, 0) + 1
-        invoice.number, invoice.status, invoice.issued_on = f"F{on.year}-{counters[on.year]:05d}", "finalised", on
-        invoice.due_on = on + timedelta(days=30)
-        invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat = totals.excl_vat, totals.vat, totals.incl_vat
-        invoice.finalised_at = datetime.combine(on, dtime(12, 0), PARIS)
-        invoice.issued_as = document_parties(invoice=invoice, cooperative=connection.tenant)
-    InvoiceLine.objects.bulk_create(lines)  # while the invoices are drafts (issued lines are immutable)
-    Invoice.objects.bulk_update(invoices, ["number", "status", "issued_on", "due_on", "total_excl_vat",
-                                           "total_vat", "total_incl_vat", "finalised_at", "issued_as"],
-                            batch_size=500)
-    NumberSeries.objects.bulk_create([NumberSeries(key=f"F-{year}", next_value=n + 1)
-                                      for year, n in counters.items()])
-    from tenants.activity.journal import ledger_post_invoice
-
-    for invoice in invoices:  # in date order, so entry numbers follow too
-        ledger_post_invoice(invoice)
+    drafts.sort(key=lambda d: (d[1], d[0].pk))  # finalised in date order: the series is chronological
+    for person, on, amount in drafts:
+        invoice = invoice_create_draft(entrepreneur=person, customer=rng.choice(customers_of[person.pk]),
+                                       operation="services", acting_user=DEMO,
+                                       lines=[LineInput(person.activity_description or "Prestation", Decimal("1"),
+                                                        amount, "20.00")])
+        invoice_finalise(invoice=invoice, on=on, acting_user=DEMO)
 
 
 def _monthly_gross(plan: PersonPlan, on: date) -> Decimal | None:
@@ -481,13 +459,13 @@ def _payroll(ref: date) -> None:
 
     for month in range(1, ref.month):
         try:
-            run = payroll_run_create(month=date(ref.year, month, 1))
+            run = payroll_run_create(month=date(ref.year, month, 1), acting_user=DEMO)
         except AppError as exc:
             if exc.code == "payrates_missing":
                 continue  # no rate table for that year
             raise
-        payroll_run_check(run=run)
-        payroll_run_close(run=run, render_payslips=False)
+        payroll_run_check(run=run, acting_user=DEMO)
+        payroll_run_close(run=run, render_payslips=False, acting_user=DEMO)
 
 
 def demo_generate(*, cooperatives: int = 6, entrepreneurs: int = 40, seed: int = 2026,
