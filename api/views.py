@@ -5,7 +5,6 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-
 # What makes a CAE's API view safe, and that no subclass may redefine: the CAE check, the key's
 # authentication and the scope check (api.keys.permissions.HasApiKey).
 SEALED = ("initial", "authentication_classes", "permission_classes", "get_authenticators", "get_permissions",

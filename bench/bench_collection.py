@@ -25,6 +25,8 @@ from datetime import date
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 DATABASE = "essaim_bench_collection"  # its own database: other benches recreate essaim_bench
 REFERENCE = date(2026, 11, 1)
 
@@ -96,7 +98,8 @@ def build(args) -> list:
         coop = cooperative_create(
             name=plan.name, legal_name=plan.legal_name, slug=plan.slug, siren=plan.siren, siret=plan.siret,
             region=plan.region, address=plan.address, postal_code=plan.postal_code, city=plan.city,
-            kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate)
+            kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate,
+                                  acting_user=SystemActor("bench"))
         source = templates[-1] if templates else None
         if source is None:  # the first CAE is a template: never happens with step >= 1
             continue
@@ -294,7 +297,7 @@ def main() -> int:
           f"first: {one:.3f} s)", flush=True)
 
     started = time.perf_counter()
-    release = release_create(period="2026")
+    release = release_create(period="2026", acting_user=SystemActor("bench"))
     release_seconds = time.perf_counter() - started
     print(f"Release 2026 from the collected tables: {release_seconds:.2f} s, audit ok: {release.audit['ok']}, "
           f"{release.audit['suppressed_cells']} suppressed of {release.audit['cells']} cells", flush=True)

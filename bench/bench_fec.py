@@ -27,6 +27,8 @@ from pathlib import Path
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 LINES = 1_000_000
 SLUG = "bench-fec"
 COPY_SQL = """
@@ -161,7 +163,7 @@ def main() -> int:
     siren = siren_from(77700001)
     coop = cooperative_create(name="Bench FEC", legal_name="Bench FEC SCOP", slug=SLUG, siren=siren,
                               siret=siret_from(siren), region="44", address="1 rue", postal_code="51100",
-                              city="Reims")
+                              city="Reims", acting_user=SystemActor("bench"))
     folder = Path(tempfile.mkdtemp(prefix="essaim-fec-"))
     with coop:
         started = time.perf_counter()

@@ -13,6 +13,8 @@ import time
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 INVOICES = int(__import__("os").environ.get("BENCH_INVOICES", 100_000))
 REQUESTS = 60
 
@@ -29,7 +31,8 @@ def populate(count: int) -> None:
 
     person = make_person()
     template = invoice_create_draft(entrepreneur=person, customer=make_customer(person),
-                                    lines=[LineInput("Prestation", "1", "100")])
+                                    lines=[LineInput("Prestation", "1", "100")],
+                                    acting_user=SystemActor("bench"))
 
     def columns(model, table=""):
         return ", ".join(f'{table}"{f.column}"' for f in model._meta.concrete_fields if f.column != "id")
@@ -114,12 +117,13 @@ def main() -> int:
 
     siren = siren_from(88800001)
     coop = cooperative_create(name="Bench API", legal_name="Bench API SCOP", slug="bench-api", siren=siren,
-                              siret=siret_from(siren), region="44", address="1 rue", postal_code="51100", city="Reims")
+                              siret=siret_from(siren), region="44", address="1 rue", postal_code="51100", city="Reims",
+                              acting_user=SystemActor("bench"))
     with coop:
         started = time.perf_counter()
         populate(INVOICES)
         populate_s = time.perf_counter() - started
-        _, key = apikey_create(name="Bench", scopes=["activity:read"])
+        _, key = apikey_create(name="Bench", scopes=["activity:read"], acting_user=SystemActor("bench"))
     client = Client(HTTP_HOST="bench-api.localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
     api_body, bare_body = client.get("/api/v1/invoices").json(), client.get("/bench/bare-invoices").json()
     assert same_json(api_body, bare_body), ("the baseline must return the API's JSON", api_body["next"],

@@ -24,6 +24,8 @@ import time
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 ROOT = benchlib.ROOT
 TARGET_S = 2.0
 
@@ -97,7 +99,7 @@ def main() -> int:
         siren = siren_from(40_000_000 + n)
         cooperative_create(name=f"CAE Témoin {n}", legal_name=f"CAE Témoin {n} SCOP", slug=f"temoin-{n}",
                            siren=siren, siret=siret_from(siren), region="44", address="1 place Ducale",
-                           postal_code="08000", city="Charleville-Mézières")
+                           postal_code="08000", city="Charleville-Mézières", acting_user=SystemActor("bench"))
         connection.set_schema_to_public()
 
     refill_started = time.perf_counter()

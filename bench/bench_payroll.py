@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 SIZES = (200, 2000)
 MONTHS = ("2026-01", "2026-02")  # January closed first, so February has a year to date
 
@@ -72,12 +74,12 @@ def run_payroll(cooperative) -> dict:
         for month in MONTHS:
             with CaptureQueriesContext(connection) as compute_q:
                 started = time.perf_counter()
-                run = payroll_run_create(month=month, variable_share="30")
+                run = payroll_run_create(month=month, variable_share="30", acting_user=SystemActor("bench"))
                 compute_s = time.perf_counter() - started
             with CaptureQueriesContext(connection) as close_q:
                 started = time.perf_counter()
-                payroll_run_check(run=run)
-                payroll_run_close(run=run, render_payslips=False)
+                payroll_run_check(run=run, acting_user=SystemActor("bench"))
+                payroll_run_close(run=run, render_payslips=False, acting_user=SystemActor("bench"))
                 close_s = time.perf_counter() - started
             out[month] = {
                 "lines": run.lines.count(), "compute_s": round(compute_s, 3), "close_s": round(close_s, 3),
@@ -112,7 +114,7 @@ def main() -> int:
         siren = siren_from(77900001 + index)
         coop = cooperative_create(name=f"Bench Paie {size}", legal_name=f"Bench Paie {size} SCOP", slug=f"bench-paie-{size}",
                                   siren=siren, siret=siret_from(siren), region="44", address="1 rue",
-                                  postal_code="51100", city="Reims")
+                                  postal_code="51100", city="Reims", acting_user=SystemActor("bench"))
         started = time.perf_counter()
         populate(coop, size)
         populate_s = time.perf_counter() - started

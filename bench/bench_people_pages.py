@@ -17,6 +17,8 @@ from decimal import Decimal
 
 import benchlib
 
+from essaim.audit.actors import SystemActor
+
 REPEAT = 30
 
 
@@ -104,7 +106,7 @@ def main() -> int:
         siren = siren_from(55500000 + count)
         coop = cooperative_create(name=f"Bench {count}", legal_name="Bench SCOP", slug=f"bench-{count}",
                                   siren=siren, siret=siret_from(siren), region="44", address="1 rue",
-                                  postal_code="51100", city="Reims")
+                                  postal_code="51100", city="Reims", acting_user=SystemActor("bench"))
         user = User.objects.create_user(f"conseil{count}@bench.demo", "motdepasse-bench-2026")
         Membership.objects.create(user=user, cooperative=coop, role="counsellor")
         events = populate(coop, count, user)

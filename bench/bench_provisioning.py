@@ -125,6 +125,7 @@ def main() -> int:
     from django.db import connection
 
     from demo.generator import network_plan
+    from essaim.audit.actors import SystemActor
     from essaim.cooperatives.models import Cooperative
     from essaim.cooperatives.provisioning import pool_refill, pool_size
     from essaim.cooperatives.services import cooperative_create
@@ -137,7 +138,8 @@ def main() -> int:
         coop = cooperative_create(
             name=plan.name, legal_name=plan.legal_name, slug=plan.slug, siren=plan.siren, siret=plan.siret,
             region=plan.region, address=plan.address, postal_code=plan.postal_code, city=plan.city,
-            kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate, **extra,
+            kind=plan.kind, sector=plan.sector, contribution_rate=plan.contribution_rate,
+            acting_user=SystemActor("bench"), **extra,
         )
         connection.set_schema_to_public()
         return coop

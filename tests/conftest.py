@@ -14,7 +14,7 @@ from django.test import Client
 from essaim.accounts.models import Membership, User
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
-from tests.factories import PASSWORD, MembershipFactory, UserFactory, siren_from, siret_from
+from tests.factories import PASSWORD, TEST_ACTOR, MembershipFactory, UserFactory, siren_from, siret_from
 
 
 @dataclass
@@ -34,7 +34,7 @@ def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
     return cooperative_create(
         name=name, legal_name=f"{name} SCOP SA", slug=slug, siren=siren, siret=siret_from(siren),
         region=extra.pop("region", "44"), address="1 place de la République", postal_code="51100",
-        city="Reims", **extra,
+        city="Reims", acting_user=TEST_ACTOR, **extra,
     )
 
 

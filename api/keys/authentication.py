@@ -6,11 +6,14 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from essaim.audit.actors import SystemActor
+
 from .services import apikey_parse, apikey_verify
 
 
 class ApiKeyPrincipal:
-    """What request.user is for a key: not a person, a CAE's integration."""
+    """What request.user is for a key: not a person, a CAE's integration. What it writes is
+    audited under `actor`, named after the key."""
 
     is_authenticated = True
     is_anonymous = False
@@ -18,6 +21,7 @@ class ApiKeyPrincipal:
     def __init__(self, key):
         self.key = key
         self.pk = None
+        self.actor = SystemActor(f"clé d'API {key.prefix}")
 
     def __str__(self) -> str:
         return f"apikey:{self.key.prefix}"

@@ -10,6 +10,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -37,7 +38,7 @@ def apikey_verify(*, prefix: str, secret: str) -> ApiKey | None:
 
 
 @transaction.atomic
-def apikey_create(*, name: str, scopes: list[str], acting_user=None) -> tuple[ApiKey, str]:
+def apikey_create(*, name: str, scopes: list[str], acting_user: Actor) -> tuple[ApiKey, str]:
     """Returns the key and its full secret value, which is never stored nor shown again."""
     name = (name or "").strip()
     if not name:
@@ -51,14 +52,14 @@ def apikey_create(*, name: str, scopes: list[str], acting_user=None) -> tuple[Ap
     secret = secrets.token_urlsafe(32).replace("_", "-")
     key = ApiKey.objects.create(
         name=name, prefix=prefix, key_hash=_digest(secret), scopes=sorted(set(scopes)),
-        created_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        created_by=actor_user(acting_user),
     )
     audit_record(action="apikey_create", target=f"apikey:{key.pk}", acting_user=acting_user)
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
 @transaction.atomic
-def apikey_revoke(*, key: ApiKey, acting_user=None) -> ApiKey:
+def apikey_revoke(*, key: ApiKey, acting_user: Actor) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

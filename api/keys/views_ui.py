@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +12,7 @@ from essaim.core.errors import AppError
 from essaim.ui.access import member_required
 
 from .models import ApiKey, Scope
+from .selectors import api_key_get_for
 from .services import apikey_create, apikey_revoke
 
 director_required = member_required(Membership.Role.DIRECTOR)
@@ -49,7 +50,7 @@ def apikey_list(request):
 @director_required
 @require_POST
 def apikey_revoke_view(request, pk: int):
-    key = get_object_or_404(ApiKey, pk=pk)
+    key = api_key_get_for(actor=request.membership, pk=pk)
     apikey_revoke(key=key, acting_user=request.user)
     messages.success(request, _("La clé « %(name)s » est révoquée.") % {"name": key.name})
     return redirect("apikeys")

@@ -86,7 +86,7 @@ class FecExports(TenantAPIView):
     def post(self, request):
         data = YearInput(data=request.data)
         data.is_valid(raise_exception=True)
-        export = fec_export_request(year=data.validated_data["year"])
+        export = fec_export_request(year=data.validated_data["year"], acting_user=request.user.actor)
         return Response(FecExportOutput(export).data, status=status.HTTP_202_ACCEPTED)
 
 

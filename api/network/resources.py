@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from network.resources import selectors
-from network.resources.access import resource_get, viewer_for
+from network.resources.access import resource_get_for, viewer_for
 from network.resources.downloads import version_serve
 from network.resources.models import FACETS, Audience, Kind, Language, Resource, Sector, Theme
 
@@ -141,7 +141,7 @@ class ResourceSearch(NetworkAPIView):
 
 
 def _published(viewer, pk) -> Resource:
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     if resource.state != Resource.State.PUBLISHED:  # proposals are reviewed on the pages, not here
         raise Http404
     return resource

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from network.resources.access import group_get, groups_visible, resources_published, viewer_for
+from network.resources.access import group_get_for, groups_visible, resources_published, viewer_for
 from network.resources.models import GroupMeeting, MeetingAttendance, Sector, Theme
 
 from .base import NetworkAPIView, SignedIn
@@ -88,7 +88,7 @@ class GroupDetail(NetworkAPIView):
                    responses=GroupDetailSerializer)
     def get(self, request, pk: int):
         viewer = viewer_for(self.web_user)
-        group = group_get(viewer, pk)
+        group = group_get_for(actor=viewer, pk=pk)
         visible = resources_published(viewer)
         group.produced = list(visible.filter(working_group=group).order_by("pk").values_list("pk", flat=True))
         group.shared = list(visible.filter(shared_in_groups=group).order_by("pk").values_list("pk", flat=True))
@@ -101,7 +101,7 @@ class GroupMeetings(NetworkAPIView):
     @extend_schema(operation_id="network_group_meetings", summary="Rencontres d'un groupe (ordre du jour, présences, synthèse)",
                    tags=["réseau : groupes de travail"], responses=MeetingSerializer(many=True))
     def get(self, request, pk: int):
-        group = group_get(viewer_for(self.web_user), pk)
+        group = group_get_for(actor=viewer_for(self.web_user), pk=pk)
         attendance = Prefetch("attendance", queryset=MeetingAttendance.objects.select_related("user", "cooperative"))
         meetings = GroupMeeting.objects.filter(group=group).prefetch_related(attendance).order_by("-starts_at", "-id")
         paginator = GroupPagination()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from network.stats.models import Release, ReleaseTable
+from network.stats.models import Release
+from network.stats.selectors import release_get_for, release_table_get_for
 
 from .base import NetworkAPIView
 
@@ -78,11 +78,9 @@ class TableDetail(NetworkAPIView):
     @extend_schema(summary="Un tableau publié : toutes ses cases, marges comprises", responses=TableSerializer,
                    tags=["statistiques"])
     def get(self, request, pk: int, code: str):
-        try:
-            table = ReleaseTable.objects.select_related("release").get(release__in=_published(), release_id=pk,
-                                                                      code=code)
-        except ReleaseTable.DoesNotExist:
-            raise Http404 from None
+        # actor=None: the API shows what anybody sees (published releases), signed in or not.
+        release = release_get_for(actor=None, pk=pk)
+        table = release_table_get_for(actor=None, release=release, code=code)
         names = [d["name"] for d in table.dimensions]
         cells = [{"dimensions": {n: c["coords"].get(n, "*") for n in names}, "value": _value(c["value"]),
                   "status": c["status"], "label": "s" if c["value"] is None else None}

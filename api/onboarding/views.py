@@ -59,5 +59,5 @@ class SetupProjectDetail(StaffAPIView, generics.RetrieveAPIView):
     queryset = SetupProject.objects.none()
 
     def retrieve(self, request, *args, **kwargs):
-        project, _role = selectors.project_for(user=request.user, project_id=kwargs["pk"])
+        project, _role = selectors.project_get_for(actor=request.user, pk=kwargs["pk"])
         return Response(self.get_serializer(selectors.pipeline_rows([project])[0]).data)

@@ -39,6 +39,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from essaim.accounts.models import Membership
+from essaim.audit.actors import Actor
+from essaim.audit.services import audit_record
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
 from essaim.core.errors import AppError
@@ -103,7 +105,7 @@ def launch_rate(plan: BusinessPlan | None) -> LaunchRate:
     return LaunchRate(bands[0].rate if bands else None, first_band_of_tiers=bool(bands))
 
 
-def _step_provision(project: SetupProject, state: dict, acting_user) -> None:
+def _step_provision(project: SetupProject, state: dict, acting_user: Actor) -> None:
     rate = launch_rate(BusinessPlan.objects.filter(project=project).first()).rate
     state["plan_rate"] = rate
     try:
@@ -120,7 +122,7 @@ def _step_provision(project: SetupProject, state: dict, acting_user) -> None:
     connection.set_schema_to_public()
 
 
-def _step_templates(project: SetupProject, state: dict, acting_user) -> None:
+def _step_templates(project: SetupProject, state: dict, acting_user: Actor) -> None:
     from network.resources.templates import templates_install
 
     # The plan's rate is already the registry's (provision): a template's rate must not supersede
@@ -130,7 +132,7 @@ def _step_templates(project: SetupProject, state: dict, acting_user) -> None:
     connection.set_schema_to_public()
 
 
-def _step_sites(project: SetupProject, state: dict, acting_user) -> None:
+def _step_sites(project: SetupProject, state: dict, acting_user: Actor) -> None:
     sites = [SiteInput(name=f"{project.city} — siège", kind=SiteKind.HEAD_OFFICE, address=project.address,
                        postal_code=project.postal_code, city=project.city,
                        department=department_of(project.postal_code))]
@@ -140,7 +142,7 @@ def _step_sites(project: SetupProject, state: dict, acting_user) -> None:
     connection.set_schema_to_public()
 
 
-def _step_directors(project: SetupProject, state: dict, acting_user) -> None:
+def _step_directors(project: SetupProject, state: dict, acting_user: Actor) -> None:
     cooperative = state["cooperative"]
     # The CAE's own address, with the scheme and port the network's site was reached on.
     root = urlsplit(state["site_root"])
@@ -161,18 +163,21 @@ def _step_directors(project: SetupProject, state: dict, acting_user) -> None:
     state["directors"] = len(founders)
 
 
-def _step_finish(project: SetupProject, state: dict, acting_user) -> None:
+def _step_finish(project: SetupProject, state: dict, acting_user: Actor) -> None:
     project.cooperative = state["cooperative"]
     project.status = SetupProject.Status.LAUNCHED
     project.launched_at = timezone.now()
     project.save(update_fields=["cooperative", "status", "launched_at"])
+    audit_record(action="setup_project_launch", target=f"setup_project:{project.pk}", acting_user=acting_user,
+                 details={"cooperative": project.cooperative_id, "sites": state["sites"],
+                          "directors": state["directors"]})
 
 
 STEPS = {"provision": _step_provision, "templates": _step_templates, "sites": _step_sites,
          "directors": _step_directors, "finish": _step_finish}
 
 
-def project_launch(*, project: SetupProject, acting_user, site_root: str | None = None,
+def project_launch(*, project: SetupProject, acting_user: Actor, site_root: str | None = None,
                    fail_at: str | None = None) -> Cooperative:
     """Provision the project's CAE (see the module's docstring). Idempotent; all or nothing."""
     _require_staff(acting_user)

@@ -1,4 +1,4 @@
-"""Reads of setup projects, and the one access chokepoint: `project_for`.
+"""Reads of setup projects, and the one access chokepoint: `project_get_for`.
 
 Network staff see every project; a founder or a mentor sees only the projects they are a member
 of. Anything else is a 404, never a 403 (a project's existence is not disclosed)."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
@@ -15,6 +16,11 @@ from django.utils import timezone
 from .forecast import PlanInputs, YearFigures, YearInputs, compute
 from .models import BusinessPlan, Partner, ProjectMember, SetupProject, Task
 from .stages import STAGE_ORDER, StageKey
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from essaim.accounts.models import User
 
 STAFF = "staff"
 
@@ -28,15 +34,15 @@ def project_role(*, user, project: SetupProject) -> str | None:
     return (ProjectMember.objects.filter(project=project, user=user).values_list("role", flat=True).first())
 
 
-def project_for(*, user, project_id) -> tuple[SetupProject, str]:
-    """The project and the user's role on it, or 404."""
+def project_get_for(*, actor: User | AnonymousUser | None, pk: int | str) -> tuple[SetupProject, str]:
+    """The project and the actor's role on it, or 404."""
     try:
-        project = SetupProject.objects.select_related("mentor", "cooperative").get(pk=int(project_id))
+        project = SetupProject.objects.select_related("mentor", "cooperative").get(pk=int(pk))
     except (SetupProject.DoesNotExist, TypeError, ValueError) as exc:
-        raise Http404 from exc
-    role = project_role(user=user, project=project)
+        raise Http404("Projet introuvable.") from exc
+    role = project_role(user=actor, project=project)
     if role is None:
-        raise Http404
+        raise Http404("Projet introuvable.")
     return project, role
 
 
@@ -150,7 +156,8 @@ def tasks_by_stage(project: SetupProject, *, viewer=None) -> list[tuple[StagePro
 
         visible = set(resources_published(viewer_for(viewer)).filter(pk__in=linked).values_list("pk", flat=True))
     for task in rows:
-        task.visible_resource = task.resource if task.resource_id in visible else None
+        # Read by the template: the linked resource, or None where this viewer may not see it.
+        setattr(task, "visible_resource", task.resource if task.resource_id in visible else None)  # noqa: B010
         tasks[task.stage].append(task)
     return [(s, tasks[s.key]) for s in stage_progress(project)]
 
@@ -210,15 +217,18 @@ def plan_subsidy_grid(plan: BusinessPlan | None, project: SetupProject) -> list[
     return rows
 
 
-def partner_for(*, project: SetupProject, partner_id) -> Partner:
+# A partner or a task belongs to a project fetched for the actor (project_get_for): whoever may
+# open the project may name its partners and tasks (what they may change is the services' rule).
+
+def partner_get_for(*, actor: User | AnonymousUser | None, project: SetupProject, pk: int | str) -> Partner:
     try:
-        return project.partners.get(pk=int(partner_id))
+        return project.partners.get(pk=int(pk))
     except (Partner.DoesNotExist, TypeError, ValueError) as exc:
-        raise Http404 from exc
+        raise Http404("Partenaire introuvable.") from exc
 
 
-def task_for(*, project: SetupProject, task_id) -> Task:
+def task_get_for(*, actor: User | AnonymousUser | None, project: SetupProject, pk: int | str) -> Task:
     try:
-        return project.tasks.get(pk=int(task_id))
+        return project.tasks.get(pk=int(pk))
     except (Task.DoesNotExist, TypeError, ValueError) as exc:
-        raise Http404 from exc
+        raise Http404("Tâche introuvable.") from exc

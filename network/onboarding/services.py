@@ -1,5 +1,6 @@
 """Writes on setup projects. Every function is atomic, validates before writing (bad input
-changes nothing) and reports a broken rule as an AppError with a French message."""
+changes nothing), reports a broken rule as an AppError with a French message, and is audited
+in the public schema (the network's trail)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from essaim.audit.actors import Actor, actor_user
+from essaim.audit.services import audit_record
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.regions import REGION_NAMES
 from essaim.core.errors import AppError
@@ -100,7 +103,7 @@ def _from_validation(exc: ValidationError) -> AppError:
     return AppError(getattr(exc, "code", None) or "invalid", exc.messages[0])
 
 
-def _require_staff(acting_user) -> None:
+def _require_staff(acting_user: Actor) -> None:
     if acting_user is None or not getattr(acting_user, "is_network_staff", False):
         raise AppError("network_staff_only", "Action réservée à l'équipe du réseau.", status=403)
 
@@ -119,7 +122,7 @@ def site_root_default() -> str:
 @transaction.atomic
 def setup_project_create(*, name: str, region: str, departments: str, sector: str = Cooperative.Sector.MULTI,
                          mentor: Cooperative | None = None, expected_entrepreneurs=0, territory: str = "",
-                         needs: str = "", acting_user, today: date | None = None) -> SetupProject:
+                         needs: str = "", acting_user: Actor, today: date | None = None) -> SetupProject:
     """Open a project with the default checklist of every stage and an empty business plan."""
     _require_staff(acting_user)
     today = today or timezone.localdate()
@@ -128,7 +131,7 @@ def setup_project_create(*, name: str, region: str, departments: str, sector: st
         sector=sector or Cooperative.Sector.MULTI, mentor=mentor, territory=territory or "", needs=needs or "",
         expected_entrepreneurs=parse_int(expected_entrepreneurs, field="expected_entrepreneurs",
                                          label="Entrepreneurs attendus"),
-        created_by=acting_user,
+        created_by=actor_user(acting_user),
     )
     if not project.name:
         raise AppError("name_required", "Indiquez le nom de travail du projet.", field="name")
@@ -146,6 +149,7 @@ def setup_project_create(*, name: str, region: str, departments: str, sector: st
     ])
     plan = BusinessPlan.objects.create(project=project, first_year=today.year + 1)
     PlanYear.objects.bulk_create([PlanYear(plan=plan, index=i) for i in (1, 2, 3)])
+    audit_record(action="setup_project_create", target=f"setup_project:{project.pk}", acting_user=acting_user)
     return project
 
 
@@ -162,7 +166,7 @@ def _password_link(user, root: str) -> str:
 
 @transaction.atomic
 def project_member_invite(*, project: SetupProject, email: str, first_name: str = "", last_name: str = "",
-                          role: str = ProjectMember.Role.FOUNDER, acting_user, site_root: str | None = None,
+                          role: str = ProjectMember.Role.FOUNDER, acting_user: Actor, site_root: str | None = None,
                           notify: bool = True) -> ProjectMember:
     """Give `email` a role on this project only (an account on the public domain, created if
     needed with no password: the e-mail carries a link to choose one)."""
@@ -199,6 +203,8 @@ def project_member_invite(*, project: SetupProject, email: str, first_name: str 
         )
         member.invited_at = timezone.now()
         member.save(update_fields=["invited_at"])
+    audit_record(action="project_member_invite", target=f"setup_project:{project.pk}", acting_user=acting_user,
+                 details={"user": user.pk, "role": role, "notified": notify})
     return member
 
 
@@ -236,7 +242,7 @@ def parse_other_sites(text: str) -> list[tuple[str, str, str]]:
 
 
 @transaction.atomic
-def project_update(*, project: SetupProject, section: str, data, acting_user) -> SetupProject:
+def project_update(*, project: SetupProject, section: str, data, acting_user: Actor) -> SetupProject:
     """Update one section (feasibility, legal, logistics) of the project's record."""
     _require_open(project)
     if section not in SECTIONS:
@@ -271,6 +277,8 @@ def project_update(*, project: SetupProject, section: str, data, acting_user) ->
     except ValidationError as exc:
         raise _from_validation(exc) from exc
     project.save(update_fields=list(fields))
+    audit_record(action="setup_project_update", target=f"setup_project:{project.pk}", acting_user=acting_user,
+                 details={"section": section})
     return project
 
 
@@ -290,7 +298,7 @@ def _check_owner(project: SetupProject, owner_id):
     return user
 
 
-def _check_resource(value, acting_user):
+def _check_resource(value, acting_user: Actor):
     """A published library resource the acting user may see (or none)."""
     if value in (None, ""):
         return None
@@ -300,7 +308,7 @@ def _check_resource(value, acting_user):
         pk = int(value)
     except (TypeError, ValueError) as exc:
         raise AppError("resource_invalid", "Ressource de la bibliothèque : numéro invalide.", field="resource") from exc
-    resource = resources_published(viewer_for(acting_user)).filter(pk=pk).first()
+    resource = resources_published(viewer_for(actor_user(acting_user))).filter(pk=pk).first()
     if resource is None:
         raise AppError("resource_invalid", "Ressource de la bibliothèque introuvable ou non publiée.",
                        field="resource")
@@ -308,7 +316,7 @@ def _check_resource(value, acting_user):
 
 
 @transaction.atomic
-def task_update(*, project: SetupProject, task: Task, data, role: str, acting_user) -> Task:
+def task_update(*, project: SetupProject, task: Task, data, role: str, acting_user: Actor) -> Task:
     """Status, due date, owner, linked resource; the mentor's comment only by the mentor or the
     network's staff. `data` holds only the fields to change."""
     _require_open(project)
@@ -351,11 +359,13 @@ def task_update(*, project: SetupProject, task: Task, data, role: str, acting_us
     if fields:
         task.updated_at = timezone.now()
         task.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+        audit_record(action="setup_task_update", target=f"setup_task:{task.pk}", acting_user=acting_user,
+                     details={"project": project.pk, "fields": list(dict.fromkeys(fields))})
     return task
 
 
 @transaction.atomic
-def task_create(*, project: SetupProject, stage: str, title: str, due_on=None, owner=None, acting_user) -> Task:
+def task_create(*, project: SetupProject, stage: str, title: str, due_on=None, owner=None, acting_user: Actor) -> Task:
     _require_open(project)
     if stage not in STAGE_ORDER:
         raise AppError("stage_invalid", "Étape inconnue.", field="stage")
@@ -364,15 +374,18 @@ def task_create(*, project: SetupProject, stage: str, title: str, due_on=None, o
         raise AppError("title_required", "Intitulé de la tâche obligatoire.", field="title")
     last = project.tasks.filter(stage=stage).order_by("-position").values_list("position", flat=True).first()
     position = (last + 1) if last is not None else STAGE_ORDER.index(stage) * 100
-    return Task.objects.create(project=project, stage=stage, title=title[:200], position=position,
+    task = Task.objects.create(project=project, stage=stage, title=title[:200], position=position,
                                due_on=parse_date(due_on, field="due_on", label="Échéance"),
                                owner=_check_owner(project, owner))
+    audit_record(action="setup_task_create", target=f"setup_task:{task.pk}", acting_user=acting_user,
+                 details={"project": project.pk, "stage": stage})
+    return task
 
 
 # -- partners -----------------------------------------------------------------------------------
 
 @transaction.atomic
-def partner_save(*, project: SetupProject, data, partner: Partner | None = None, acting_user) -> Partner:
+def partner_save(*, project: SetupProject, data, partner: Partner | None = None, acting_user: Actor) -> Partner:
     """Create or update a partner of the project (contact, ask, status, amounts)."""
     _require_open(project)
     if partner is not None and partner.project_id != project.pk:
@@ -408,6 +421,9 @@ def partner_save(*, project: SetupProject, data, partner: Partner | None = None,
                        field="amount_committed")
     row.updated_at = timezone.now()
     row.save()
+    audit_record(action="setup_partner_create" if partner is None else "setup_partner_update",
+                 target=f"setup_partner:{row.pk}", acting_user=acting_user,
+                 details={"project": project.pk, "status": row.status})
     return row
 
 
@@ -422,7 +438,7 @@ YEAR_FIELDS = {
 
 
 @transaction.atomic
-def business_plan_save(*, project: SetupProject, data, acting_user) -> BusinessPlan:
+def business_plan_save(*, project: SetupProject, data, acting_user: Actor) -> BusinessPlan:
     """Replace the plan's inputs from form-like data (all fields, or nothing if one is wrong):
     first_year, opening_cash, rate_mode, flat_rate, band_<i>_from / band_<i>_rate (i = 1..4),
     y<i>_<field> for the three years, subsidy_p<partner id>_y<i> and subsidy_other_y<i>."""
@@ -460,7 +476,7 @@ def business_plan_save(*, project: SetupProject, data, acting_user) -> BusinessP
                                field=f"band_{i + 1}_from")
     years = []
     for index in (1, 2, 3):
-        values = {}
+        values: dict[str, int | Decimal] = {}
         for name, label in YEAR_FIELDS.items():
             key = f"y{index}_{name}"
             if name == "entrepreneurs":
@@ -498,6 +514,7 @@ def business_plan_save(*, project: SetupProject, data, acting_user) -> BusinessP
         PlanYear.objects.update_or_create(plan=plan, index=index, defaults=values)
     plan.subsidies.all().delete()
     PlanSubsidy.objects.bulk_create(subsidies)
+    audit_record(action="business_plan_save", target=f"setup_project:{project.pk}", acting_user=acting_user)
     return plan
 
 

@@ -1,5 +1,5 @@
 """Pages of the guided setup, on the network's public domain only. Every project is fetched
-through `selectors.project_for` (404 for anyone but network staff and the project's members)."""
+through `selectors.project_get_for` (404 for anyone but network staff and the project's members)."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def _project_context(request, project, role):
 
 @public_only
 def project_detail(request, pk):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     return render(request, "onboarding/project.html", _project_context(request, project, role))
 
 
@@ -146,7 +146,7 @@ def _redirect_back(project, anchor=""):
 @public_only
 @require_POST
 def project_section(request, pk, section):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     if section not in services.SECTIONS:
         raise Http404
     try:
@@ -161,8 +161,8 @@ def project_section(request, pk, section):
 @public_only
 @require_POST
 def task_update(request, pk, task_id):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
-    task = selectors.task_for(project=project, task_id=task_id)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
+    task = selectors.task_get_for(actor=request.user, project=project, pk=task_id)
     fields = ("status", "due_on", "owner", "resource", "resource_url", "mentor_comment")
     data = {name: request.POST[name] for name in fields if name in request.POST}
     try:
@@ -177,7 +177,7 @@ def task_update(request, pk, task_id):
 @public_only
 @require_POST
 def task_create(request, pk):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     try:
         task = services.task_create(project=project, stage=request.POST.get("stage", ""),
                                     title=request.POST.get("title", ""), due_on=request.POST.get("due_on"),
@@ -192,8 +192,8 @@ def task_create(request, pk):
 @public_only
 @require_POST
 def partner_save(request, pk, partner_id=None):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
-    partner = selectors.partner_for(project=project, partner_id=partner_id) if partner_id else None
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
+    partner = selectors.partner_get_for(actor=request.user, project=project, pk=partner_id) if partner_id else None
     try:
         services.partner_save(project=project, partner=partner, data=request.POST, acting_user=request.user)
     except AppError as exc:
@@ -206,7 +206,7 @@ def partner_save(request, pk, partner_id=None):
 @public_only
 @require_POST
 def member_invite(request, pk):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     if role != selectors.STAFF:
         raise Http404
     try:
@@ -223,7 +223,7 @@ def member_invite(request, pk):
 
 @public_only
 def business_plan(request, pk):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     error = None
     if request.method == "POST":
         try:
@@ -281,7 +281,7 @@ def _plan_form(plan, project, post) -> dict:
 
 @public_only
 def business_plan_export(request, pk, fmt):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     plan, figures = selectors.plan_figures(project)
     if plan is None or fmt not in ("csv", "xlsx"):
         raise Http404
@@ -298,7 +298,7 @@ def business_plan_export(request, pk, fmt):
 @public_only
 @require_POST
 def launch(request, pk):
-    project, role = selectors.project_for(user=request.user, project_id=pk)
+    project, role = selectors.project_get_for(actor=request.user, pk=pk)
     if role != selectors.STAFF:
         raise Http404
     try:

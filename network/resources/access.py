@@ -10,6 +10,7 @@ from django.db.models import CharField, Exists, IntegerField, OuterRef, Q, Value
 from django.http import Http404
 
 from essaim.accounts.models import Membership
+from essaim.cooperatives.models import Cooperative
 
 from .models import GroupMeeting, Resource, WorkingGroup
 
@@ -113,12 +114,21 @@ def resources_reachable(viewer: Viewer):
     return qs.filter(condition)
 
 
-def resource_get(viewer: Viewer, pk) -> Resource:
+def resource_get_for(*, actor: Viewer, pk: int) -> Resource:
     """The resource if the viewer may reach it; 404 otherwise (never 403: no hint it exists)."""
-    resource = resources_reachable(viewer).select_related("author_cooperative", "working_group").filter(pk=pk).first()
+    resource = resources_reachable(actor).select_related("author_cooperative", "working_group").filter(pk=pk).first()
     if resource is None:
-        raise Http404
+        raise Http404("Ressource introuvable.")
     return resource
+
+
+def cooperative_get_for(*, actor: Viewer, pk: int) -> Cooperative:
+    """A CAE the viewer directs (where they propose a resource as its author, install a
+    template), or 404: a CAE is named in a form, never taken on trust."""
+    cooperative = Cooperative.objects.filter(pk=pk).first() if pk in actor.director_of else None
+    if cooperative is None:
+        raise Http404("Coopérative introuvable.")
+    return cooperative
 
 
 def download_cooperative_id(viewer: Viewer, resource: Resource) -> int | None:
@@ -160,10 +170,10 @@ def groups_visible(viewer: Viewer):
     return WorkingGroup.objects.filter(groups_q(viewer))
 
 
-def group_get(viewer: Viewer, pk) -> WorkingGroup:
-    group = groups_visible(viewer).select_related("coordinator").filter(pk=pk).first()
+def group_get_for(*, actor: Viewer, pk: int) -> WorkingGroup:
+    group = groups_visible(actor).select_related("coordinator").filter(pk=pk).first()
     if group is None:
-        raise Http404
+        raise Http404("Groupe de travail introuvable.")
     return group
 
 
@@ -171,8 +181,10 @@ def group_can_manage(viewer: Viewer, group: WorkingGroup) -> bool:
     return viewer.is_network_staff or (viewer.user_id is not None and group.coordinator_id == viewer.user_id)
 
 
-def meeting_get(viewer: Viewer, group: WorkingGroup, pk) -> GroupMeeting:
+def group_meeting_get_for(*, actor: Viewer, group: WorkingGroup, pk: int) -> GroupMeeting:
+    """A meeting of `group`, which was fetched for `actor` (group_get_for): whoever sees a group
+    sees its meetings."""
     meeting = GroupMeeting.objects.filter(group=group, pk=pk).first()
     if meeting is None:
-        raise Http404
+        raise Http404("Rencontre introuvable.")
     return meeting

@@ -11,7 +11,7 @@ from .services import download_record
 
 
 def version_serve(*, viewer: Viewer, resource: Resource, version: ResourceVersion | None):
-    """`resource` was fetched through access.resource_get. An unpublished version is served only
+    """`resource` was fetched through access.resource_get_for. An unpublished version is served only
     to network staff and the author CAE's directors (reviewing it), and is not counted."""
     if version is None or version.resource_id != resource.pk:
         raise Http404

@@ -1,5 +1,5 @@
 """Writes on the library and the working groups. Each is atomic, validates first (bad input
-changes nothing: no row, no file), and takes `acting_user`."""
+changes nothing: no row, no file), takes `acting_user` and is audited in the public schema."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
+from essaim.audit.services import audit_record
 from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
 
@@ -28,11 +30,11 @@ from .models import (
 from .uploads import CheckedFile, upload_check
 
 
-def _user(acting_user):
-    return acting_user if getattr(acting_user, "is_authenticated", False) and getattr(acting_user, "pk", None) else None
+def _user(acting_user: Actor):
+    return actor_user(acting_user)
 
 
-def _require_staff(acting_user) -> None:
+def _require_staff(acting_user: Actor) -> None:
     if not viewer_for(_user(acting_user)).is_network_staff:
         raise AppError("network_staff_required", "Réservé à l'équipe du réseau.", status=403)
 
@@ -66,7 +68,7 @@ def _files_removed_on_error(stored: list):
         raise
 
 
-def _new_version(*, resource, upload, checked, url, notes, acting_user, published, stored: list) -> ResourceVersion:
+def _new_version(*, resource, upload, checked, url, notes, acting_user: Actor, published, stored: list) -> ResourceVersion:
     number = (resource.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ResourceVersion(resource=resource, number=number, url=(url or "").strip(), notes=(notes or "").strip(),
                               uploaded_by=_user(acting_user), published_at=timezone.now() if published else None)
@@ -113,7 +115,7 @@ def resource_propose(*, author_cooperative: Cooperative | None, title: str, kind
                      summary: str, sector: str = "all", language: str = "fr", body: str = "",
                      visibility: str = Resource.Visibility.NETWORK, named_cooperatives: Iterable[int] = (),
                      upload=None, url: str = "", notes: str = "", payload=None, install_at_launch: bool = False,
-                     working_group: WorkingGroup | None = None, acting_user=None) -> Resource:
+                     working_group: WorkingGroup | None = None, acting_user: Actor) -> Resource:
     """A CAE's director proposes a resource for their CAE (`author_cooperative`); network staff
     may also propose for the network itself (None). Proposed, with its first version, until
     network staff publish it."""
@@ -145,12 +147,14 @@ def resource_propose(*, author_cooperative: Cooperative | None, title: str, kind
         resource.named_cooperatives.set(named)
         _new_version(resource=resource, upload=upload, checked=checked, url=url, notes=notes,
                      acting_user=acting_user, published=False, stored=stored)
+    audit_record(action="resource_propose", target=f"resource:{resource.pk}", acting_user=acting_user,
+                 details={"author_cooperative": author_cooperative.pk if author_cooperative else None})
     return resource
 
 
 @transaction.atomic
 def resource_version_add(*, resource: Resource, upload=None, url: str = "", notes: str = "",
-                         acting_user=None) -> ResourceVersion:
+                         acting_user: Actor) -> ResourceVersion:
     """A new version (the old ones stay). Added by network staff to a published resource, it is
     published at once; proposed by the author CAE's director, it waits for review."""
     viewer = viewer_for(_user(acting_user))
@@ -162,14 +166,17 @@ def resource_version_add(*, resource: Resource, upload=None, url: str = "", note
     checked = _check_source(upload, url)
     stored: list = []
     with _files_removed_on_error(stored):
-        return _new_version(resource=resource, upload=upload, checked=checked, url=url, notes=notes,
-                            acting_user=acting_user, stored=stored,
-                            published=viewer.is_network_staff and resource.state == Resource.State.PUBLISHED)
+        version = _new_version(resource=resource, upload=upload, checked=checked, url=url, notes=notes,
+                               acting_user=acting_user, stored=stored,
+                               published=viewer.is_network_staff and resource.state == Resource.State.PUBLISHED)
+    audit_record(action="resource_version_add", target=f"resource:{resource.pk}", acting_user=acting_user,
+                 details={"version": version.number, "published": version.published_at is not None})
+    return version
 
 
 @transaction.atomic
 def resource_set_working_group(*, resource: Resource, working_group: WorkingGroup | None,
-                               acting_user=None) -> Resource:
+                               acting_user: Actor) -> Resource:
     """Credit the resource to the working group that produced it (None: to none), so the group's
     page lists it. Network staff, or the author CAE's director (for a group they may see)."""
     viewer = viewer_for(_user(acting_user))
@@ -183,11 +190,13 @@ def resource_set_working_group(*, resource: Resource, working_group: WorkingGrou
     if resource.working_group_id != getattr(working_group, "pk", None):
         resource.working_group = working_group
         resource.save(update_fields=["working_group"])
+        audit_record(action="resource_set_working_group", target=f"resource:{resource.pk}", acting_user=acting_user,
+                     details={"working_group": resource.working_group_id})
     return resource
 
 
 @transaction.atomic
-def resource_publish(*, resource: Resource, acting_user=None) -> Resource:
+def resource_publish(*, resource: Resource, acting_user: Actor) -> Resource:
     """Network staff publish a proposal (or the pending versions of a published resource)."""
     _require_staff(acting_user)
     resource = Resource.objects.select_for_update().get(pk=resource.pk)
@@ -196,16 +205,18 @@ def resource_publish(*, resource: Resource, acting_user=None) -> Resource:
     if resource.payload is not None:
         _validate_payload(resource.kind, resource.payload)
     now = timezone.now()
-    resource.versions.filter(published_at__isnull=True).update(published_at=now)
+    versions = resource.versions.filter(published_at__isnull=True).update(published_at=now)
     if resource.state != Resource.State.PUBLISHED:
         resource.state, resource.published_at = Resource.State.PUBLISHED, now
         resource.reviewed_by, resource.reviewed_at = _user(acting_user), now
         resource.save(update_fields=["state", "published_at", "reviewed_by", "reviewed_at"])
+    audit_record(action="resource_publish", target=f"resource:{resource.pk}", acting_user=acting_user,
+                 details={"versions_published": versions})
     return resource
 
 
 @transaction.atomic
-def resource_reject(*, resource: Resource, reason: str, acting_user=None) -> Resource:
+def resource_reject(*, resource: Resource, reason: str, acting_user: Actor) -> Resource:
     _require_staff(acting_user)
     reason = " ".join((reason or "").split())
     if not reason:
@@ -216,6 +227,7 @@ def resource_reject(*, resource: Resource, reason: str, acting_user=None) -> Res
     resource.state, resource.rejection_reason = Resource.State.REJECTED, reason[:500]
     resource.reviewed_by, resource.reviewed_at = _user(acting_user), timezone.now()
     resource.save(update_fields=["state", "rejection_reason", "reviewed_by", "reviewed_at"])
+    audit_record(action="resource_reject", target=f"resource:{resource.pk}", acting_user=acting_user)
     return resource
 
 
@@ -240,7 +252,7 @@ def download_record(*, resource: Resource, cooperative_id: int | None, on: date 
 @transaction.atomic
 def group_create(*, name: str, theme: str = "", sector: str = "", description: str = "", coordinator=None,
                  member_cooperatives: Iterable[int] = (), member_users: Iterable[int] = (),
-                 acting_user=None) -> WorkingGroup:
+                 acting_user: Actor) -> WorkingGroup:
     _require_staff(acting_user)
     if not theme and not sector:
         raise AppError("group_theme_or_sector", "Un groupe de travail porte sur un thème ou un secteur.", field="theme")
@@ -250,16 +262,26 @@ def group_create(*, name: str, theme: str = "", sector: str = "", description: s
     if WorkingGroup.objects.filter(name__iexact=group.name).exists():
         raise AppError("group_name_taken", "Un groupe de travail porte déjà ce nom.", field="name")
     group.save()
-    group_set_members(group=group, cooperatives=member_cooperatives, users=member_users, acting_user=acting_user)
+    members = _set_members(group, cooperatives=member_cooperatives, users=member_users)
+    audit_record(action="working_group_create", target=f"working_group:{group.pk}", acting_user=acting_user,
+                 details=members)
     return group
 
 
 @transaction.atomic
 def group_set_members(*, group: WorkingGroup, cooperatives: Iterable[int] = (), users: Iterable[int] = (),
-                      acting_user=None) -> WorkingGroup:
+                      acting_user: Actor) -> WorkingGroup:
+    _require_staff(acting_user)
+    members = _set_members(group, cooperatives=cooperatives, users=users)
+    audit_record(action="working_group_members", target=f"working_group:{group.pk}", acting_user=acting_user,
+                 details=members)
+    return group
+
+
+def _set_members(group: WorkingGroup, *, cooperatives: Iterable[int], users: Iterable[int]) -> dict[str, list[int]]:
+    """Replace the group's members; returns their ids (the audit's details)."""
     from essaim.accounts.models import User
 
-    _require_staff(acting_user)
     coops = _named(cooperatives)
     user_ids = sorted({int(u) for u in users})
     people = list(User.objects.filter(pk__in=user_ids, is_active=True))
@@ -267,11 +289,11 @@ def group_set_members(*, group: WorkingGroup, cooperatives: Iterable[int] = (), 
         raise AppError("group_member_unknown", "Un des membres n'existe pas.", field="member_users")
     group.member_cooperatives.set(coops)
     group.member_users.set(people)
-    return group
+    return {"cooperatives": [coop.pk for coop in coops], "users": user_ids}
 
 
 @transaction.atomic
-def group_share_resource(*, group: WorkingGroup, resource: Resource, acting_user=None) -> None:
+def group_share_resource(*, group: WorkingGroup, resource: Resource, acting_user: Actor) -> None:
     """Link a published library resource to the group's shared documents."""
     viewer = viewer_for(_user(acting_user))
     if not (viewer.is_network_staff or group.coordinator_id == viewer.user_id):
@@ -280,11 +302,13 @@ def group_share_resource(*, group: WorkingGroup, resource: Resource, acting_user
     if resource.state != Resource.State.PUBLISHED:
         raise AppError("resource_not_published", "Seule une ressource publiée se partage.", field="resource")
     group.shared_resources.add(resource)
+    audit_record(action="working_group_share", target=f"working_group:{group.pk}", acting_user=acting_user,
+                 details={"resource": resource.pk})
 
 
 @transaction.atomic
 def meeting_schedule(*, group: WorkingGroup, starts_at: datetime, place: str = "", visio_url: str = "",
-                     agenda: str = "", acting_user=None) -> GroupMeeting:
+                     agenda: str = "", acting_user: Actor) -> GroupMeeting:
     viewer = viewer_for(_user(acting_user))
     if not (viewer.is_network_staff or group.coordinator_id == viewer.user_id):
         raise AppError("group_manage_required", "Réservé à la coordination du groupe et à l'équipe du réseau.",
@@ -296,12 +320,14 @@ def meeting_schedule(*, group: WorkingGroup, starts_at: datetime, place: str = "
         raise AppError("meeting_place_required", "Indiquez un lieu ou un lien de visioconférence.", field="place")
     _full_clean(meeting, exclude=["group", "created_by"])
     meeting.save()
+    audit_record(action="group_meeting_schedule", target=f"group_meeting:{meeting.pk}", acting_user=acting_user,
+                 details={"working_group": group.pk})
     return meeting
 
 
 @transaction.atomic
 def meeting_record(*, meeting: GroupMeeting, minutes: str, present_users: Iterable[int] = (),
-                   present_cooperatives: Iterable[int] = (), acting_user=None) -> GroupMeeting:
+                   present_cooperatives: Iterable[int] = (), acting_user: Actor) -> GroupMeeting:
     """After the meeting: who came (members of the group only) and the « synthèse de la rencontre »."""
     group = meeting.group
     viewer = viewer_for(_user(acting_user))
@@ -324,4 +350,7 @@ def meeting_record(*, meeting: GroupMeeting, minutes: str, present_users: Iterab
     meeting.attendance.all().delete()
     MeetingAttendance.objects.bulk_create([MeetingAttendance(meeting=meeting, user_id=u) for u in sorted(users)]
                                           + [MeetingAttendance(meeting=meeting, cooperative_id=c) for c in sorted(coops)])
+    audit_record(action="group_meeting_record", target=f"group_meeting:{meeting.pk}", acting_user=acting_user,
+                 details={"working_group": group.pk, "present_users": sorted(users),
+                          "present_cooperatives": sorted(coops)})
     return meeting

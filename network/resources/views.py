@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from essaim.core.errors import AppError
 from essaim.core.middleware import reads_own_body
 
 from . import selectors, services
-from .access import groups_visible, resource_get, viewer_for
+from .access import cooperative_get_for, groups_visible, resource_get_for, viewer_for
 from .downloads import version_serve
 from .forms import ProposeForm, VersionForm, WorkingGroupForm
 from .models import Kind, Resource, ResourceVersion
@@ -72,7 +72,7 @@ def library(request):
 
 def detail(request, pk: int):
     viewer = viewer_for(request.user)
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     can_edit = viewer.is_network_staff or resource.author_cooperative_id in viewer.director_of
     versions = list(selectors.versions_of(resource, include_unpublished=can_edit))
     install_targets = []
@@ -105,12 +105,12 @@ def _serve(request, resource: Resource, version: ResourceVersion | None):
 
 def download(request, pk: int):
     """The current version (the latest published)."""
-    resource = resource_get(viewer_for(request.user), pk)
+    resource = resource_get_for(actor=viewer_for(request.user), pk=pk)
     return _serve(request, resource, selectors.current_version(resource))
 
 
 def download_version(request, pk: int, number: int):
-    resource = resource_get(viewer_for(request.user), pk)
+    resource = resource_get_for(actor=viewer_for(request.user), pk=pk)
     return _serve(request, resource, resource.versions.filter(number=number).first())
 
 
@@ -151,7 +151,8 @@ def _propose(request, *, refused: str | None = None):
         error, refused = stopped.message, stopped.message
     elif bound and form.is_valid():
         data = form.cleaned_data
-        author = None if data["author"] == NETWORK_AUTHOR else Cooperative.objects.get(pk=int(data["author"]))
+        author = (None if data["author"] == NETWORK_AUTHOR
+                  else cooperative_get_for(actor=viewer, pk=int(data["author"])))
         try:
             resource = services.resource_propose(
                 author_cooperative=author, title=data["title"], kind=data["kind"], theme=data["theme"],
@@ -181,7 +182,7 @@ _propose_checked = csrf_protect(_propose)
 @require_POST
 def version_add(request, pk: int):
     viewer = viewer_for(request.user)
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     refused = upload_guard(request)
     if refused is not None:
         messages.error(request, refused.message)
@@ -215,7 +216,7 @@ def _version_add(request, resource: Resource):
 def working_group_set(request, pk: int):
     """Network staff or the author CAE's director credit the resource to a working group."""
     viewer = viewer_for(request.user)
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     form = WorkingGroupForm(request.POST, groups=_groups_for(viewer))
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -282,7 +283,7 @@ def publish(request, pk: int):
     viewer = viewer_for(request.user)
     if not viewer.is_network_staff:
         raise Http404
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     try:
         services.resource_publish(resource=resource, acting_user=request.user)
     except AppError as exc:
@@ -298,7 +299,7 @@ def reject(request, pk: int):
     viewer = viewer_for(request.user)
     if not viewer.is_network_staff:
         raise Http404
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     try:
         services.resource_reject(resource=resource, reason=request.POST.get("reason", ""), acting_user=request.user)
     except AppError as exc:
@@ -313,14 +314,12 @@ def reject(request, pk: int):
 def install(request, pk: int):
     """One click: install a template into one of the CAEs the user directs."""
     viewer = viewer_for(request.user)
-    resource = resource_get(viewer, pk)
+    resource = resource_get_for(actor=viewer, pk=pk)
     try:
         cooperative_id = int(request.POST.get("cooperative", ""))
     except ValueError as exc:
         raise Http404 from exc
-    if cooperative_id not in viewer.director_of:
-        raise Http404
-    cooperative = get_object_or_404(Cooperative, pk=cooperative_id)
+    cooperative = cooperative_get_for(actor=viewer, pk=cooperative_id)
     try:
         report = templates_install(cooperative=cooperative, resources=[resource], acting_user=request.user)
     except AppError as exc:

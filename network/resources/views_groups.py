@@ -16,7 +16,14 @@ from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
 
 from . import services
-from .access import group_can_manage, group_get, groups_visible, meeting_get, resources_published, viewer_for
+from .access import (
+    group_can_manage,
+    group_get_for,
+    group_meeting_get_for,
+    groups_visible,
+    resources_published,
+    viewer_for,
+)
 from .forms import GroupForm, MeetingForm
 from .models import GroupMeeting, WorkingGroup
 
@@ -72,7 +79,7 @@ def group_detail(request, pk: int):
     """The group page: members, meetings (agenda, attendance, minutes), shared documents and what
     the group produced (resources authored for it) — only those the viewer may see."""
     viewer = viewer_for(request.user)
-    group = group_get(viewer, pk)
+    group = group_get_for(actor=viewer, pk=pk)
     meetings = list(GroupMeeting.objects.filter(group=group).prefetch_related("attendance").order_by("-starts_at"))
     visible = resources_published(viewer)
     return render(request, "resources/group_detail.html", {
@@ -89,7 +96,7 @@ def group_detail(request, pk: int):
 
 def _managed(request, pk: int) -> WorkingGroup:
     viewer = viewer_for(request.user)
-    group = group_get(viewer, pk)
+    group = group_get_for(actor=viewer, pk=pk)
     if not group_can_manage(viewer, group):
         raise PermissionDenied
     return group
@@ -99,7 +106,7 @@ def _managed(request, pk: int) -> WorkingGroup:
 @require_POST
 def group_members(request, pk: int):
     viewer = viewer_for(request.user)
-    group = group_get(viewer, pk)
+    group = group_get_for(actor=viewer, pk=pk)
     if not viewer.is_network_staff:
         raise PermissionDenied
     emails = {e.strip().lower() for e in request.POST.get("member_emails", "").replace(",", "\n").splitlines()
@@ -155,8 +162,8 @@ def meeting_create(request, pk: int):
 @login_required
 def meeting_detail(request, pk: int, meeting: int):
     viewer = viewer_for(request.user)
-    group = group_get(viewer, pk)
-    item = meeting_get(viewer, group, meeting)
+    group = group_get_for(actor=viewer, pk=pk)
+    item = group_meeting_get_for(actor=viewer, group=group, pk=meeting)
     can_manage = group_can_manage(viewer, group)
     error = None
     if request.method == "POST":

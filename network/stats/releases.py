@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from network.stats.catalog import is_period
 from network.stats.conf import configured_settings
@@ -225,7 +227,7 @@ def _lock_period(period: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, int(year) * 10 + int(quarter or 0)])
 
 
-def release_create(*, period: str, acting_user=None, settings: DisclosureSettings | None = None) -> Release:
+def release_create(*, period: str, acting_user: Actor, settings: DisclosureSettings | None = None) -> Release:
     """Build, protect and audit the tables of `period` into a new draft version, with the
     configured disclosure settings (conf.py) unless others are given."""
     if not is_period(period):
@@ -245,12 +247,14 @@ def release_create(*, period: str, acting_user=None, settings: DisclosureSetting
         release = Release.objects.create(
             period=period, version=last + 1, parameters=settings_snapshot(settings),
             audit=_audit_summary(protection, (timezone.now() - started).total_seconds()),
-            sources_hash=built.sources_hash, created_by=acting_user)
+            sources_hash=built.sources_hash, created_by=actor_user(acting_user))
         _store(release, built, protection)
+        audit_record(action="release_create", target=f"release:{release.pk}", acting_user=acting_user,
+                     details={"period": period, "version": release.version})
     return release
 
 
-def release_publish(*, release: Release, acting_user=None) -> Release:
+def release_publish(*, release: Release, acting_user: Actor) -> Release:
     """Publish a draft, superseding the version of its period published before. Refused if its
     audit failed, if a later version of the period is already published, if the contributions
     changed since it was built, or if the stored pattern does not pass a new audit on the rebuilt
@@ -294,6 +298,8 @@ def release_publish(*, release: Release, acting_user=None) -> Release:
             status=Release.Status.SUPERSEDED, superseded_at=now)
         release.status = Release.Status.PUBLISHED
         release.published_at = now
-        release.published_by = acting_user
+        release.published_by = actor_user(acting_user)
         release.save(update_fields=["status", "published_at", "published_by"])
+        audit_record(action="release_publish", target=f"release:{release.pk}", acting_user=acting_user,
+                     details={"period": release.period, "version": release.version})
     return release

@@ -5,10 +5,16 @@ standings (network/stats/standings.py)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
 from network.stats.models import Release, ReleaseCell, ReleaseTable
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from essaim.accounts.models import User
 
 MARGIN = "*"
 KEY_FIGURES = "key_figures"
@@ -30,18 +36,22 @@ def releases_listed():
     return Release.objects.order_by("-period", "-version")
 
 
-def access_release_by_id(*, user, release_id) -> Release:
+def release_get_for(*, actor: User | AnonymousUser | None, pk: int | str) -> Release:
+    """A release `actor` may see (`releases_visible`; None: what anybody sees, the published
+    ones), or 404."""
     try:
-        return releases_visible(user=user).get(pk=int(release_id))
+        return releases_visible(user=actor).get(pk=int(pk))
     except (Release.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise Http404("Version introuvable.") from None
 
 
-def access_table(*, release: Release, code: str) -> ReleaseTable:
+def release_table_get_for(*, actor: User | AnonymousUser | None, release: Release, code: str) -> ReleaseTable:
+    """A table of `release`, which was fetched for `actor` (release_get_for): its tables are
+    theirs too."""
     try:
         return release.tables.get(code=code)
     except ReleaseTable.DoesNotExist:
-        raise Http404 from None
+        raise Http404("Tableau introuvable.") from None
 
 
 def published_key_figures(periods: list[str]) -> dict[str, dict[str, tuple[Decimal | None, str]]]:

@@ -96,7 +96,7 @@ def dashboard_context(release: Release) -> dict:
 def dashboard(request):
     release_id = request.GET.get("version")
     if release_id:
-        release = selectors.access_release_by_id(user=request.user, release_id=release_id)
+        release = selectors.release_get_for(actor=request.user, pk=release_id)
     else:
         release = selectors.latest_published()
     return render(request, "stats/dashboard.html", dashboard_context(release) if release is not None else {})
@@ -145,7 +145,7 @@ def release_new(request):
 def release_publish_view(request, release_id):
     from network.stats.releases import release_publish
 
-    release = selectors.access_release_by_id(user=request.user, release_id=release_id)
+    release = selectors.release_get_for(actor=request.user, pk=release_id)
     try:
         release_publish(release=release, acting_user=request.user)
     except AppError as exc:
@@ -157,7 +157,7 @@ def release_publish_view(request, release_id):
 
 @network_staff_required
 def release_detail(request, release_id):
-    release = selectors.access_release_by_id(user=request.user, release_id=release_id)
+    release = selectors.release_get_for(actor=request.user, pk=release_id)
     return render(request, "stats/release.html", {"release": release, "tables": release.tables.all()})
 
 
@@ -193,8 +193,8 @@ def pivot(table) -> dict:
 
 @network_staff_required
 def table_detail(request, release_id, code):
-    release = selectors.access_release_by_id(user=request.user, release_id=release_id)
-    table = selectors.access_table(release=release, code=code)
+    release = selectors.release_get_for(actor=request.user, pk=release_id)
+    table = selectors.release_table_get_for(actor=request.user, release=release, code=code)
     return render(request, "stats/table.html", {"release": release, "table": table, "pivot": pivot(table)})
 
 
@@ -210,8 +210,8 @@ def export_rows(table) -> tuple[list[str], list[list[str]]]:
 
 @network_staff_required
 def table_csv(request, release_id, code):
-    release = selectors.access_release_by_id(user=request.user, release_id=release_id)
-    table = selectors.access_table(release=release, code=code)
+    release = selectors.release_get_for(actor=request.user, pk=release_id)
+    table = selectors.release_table_get_for(actor=request.user, release=release, code=code)
     header, rows = export_rows(table)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -226,8 +226,8 @@ def table_csv(request, release_id, code):
 def table_xlsx(request, release_id, code):
     from openpyxl import Workbook
 
-    release = selectors.access_release_by_id(user=request.user, release_id=release_id)
-    table = selectors.access_table(release=release, code=code)
+    release = selectors.release_get_for(actor=request.user, pk=release_id)
+    table = selectors.release_table_get_for(actor=request.user, release=release, code=code)
     header, rows = export_rows(table)
     book = Workbook()
     sheet = book.active

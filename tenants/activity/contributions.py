@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -53,7 +54,7 @@ def contribution_rate_on(day: date) -> Decimal:
 
 
 @transaction.atomic
-def contribution_rate_set(*, valid_from: date, rate, note: str = "", acting_user=None) -> ContributionRate:
+def contribution_rate_set(*, valid_from: date, rate, note: str = "", acting_user: Actor) -> ContributionRate:
     """A new rate from `valid_from` on. One rate per date; 0 to 50 %, to the hundredth."""
     try:
         rate = Decimal(str(rate).replace(",", ".").strip())
@@ -71,7 +72,7 @@ def contribution_rate_set(*, valid_from: date, rate, note: str = "", acting_user
     if ContributionRate.objects.filter(valid_from=valid_from).exists():
         raise duplicate
     row = ContributionRate(valid_from=valid_from, rate=rate, note=note.strip(),
-                           created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None)
+                           created_by=actor_user(acting_user))
     try:
         if "\x00" in row.note:  # PostgreSQL text cannot hold it; the model field lets it through
             raise ValidationError({"note": NO_NUL.message})

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -42,7 +43,7 @@ def receipt_check(upload) -> None:
 
 
 @transaction.atomic
-def expense_submit(*, entrepreneur, lines: list[ExpenseInput], acting_user=None) -> ExpenseClaim:
+def expense_submit(*, entrepreneur, lines: list[ExpenseInput], acting_user: Actor) -> ExpenseClaim:
     if not lines:
         raise AppError("expense_no_line", "Une note de frais comporte au moins une dépense.", field="lines")
     claim = ExpenseClaim.objects.create(entrepreneur=entrepreneur)
@@ -73,19 +74,19 @@ def expense_submit(*, entrepreneur, lines: list[ExpenseInput], acting_user=None)
     return claim
 
 
-def _decide(claim: ExpenseClaim, acting_user, status: str, reason: str = "") -> ExpenseClaim:
+def _decide(claim: ExpenseClaim, acting_user: Actor, status: str, reason: str = "") -> ExpenseClaim:
     claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != ExpenseClaim.Status.SUBMITTED:
         raise AppError("expense_already_decided", "Cette note de frais a déjà été traitée.")
     claim.status, claim.rejection_reason = status, reason
-    claim.decided_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    claim.decided_by = actor_user(acting_user)
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
     return claim
 
 
 @transaction.atomic
-def expense_approve(*, claim: ExpenseClaim, acting_user=None) -> ExpenseClaim:
+def expense_approve(*, claim: ExpenseClaim, acting_user: Actor) -> ExpenseClaim:
     from .journal import ledger_post_expense
 
     claim = _decide(claim, acting_user, ExpenseClaim.Status.APPROVED)
@@ -95,7 +96,7 @@ def expense_approve(*, claim: ExpenseClaim, acting_user=None) -> ExpenseClaim:
 
 
 @transaction.atomic
-def expense_reject(*, claim: ExpenseClaim, reason: str, acting_user=None) -> ExpenseClaim:
+def expense_reject(*, claim: ExpenseClaim, reason: str, acting_user: Actor) -> ExpenseClaim:
     if not reason.strip():
         raise AppError("expense_reason_required", "Indiquez le motif du refus.", field="reason")
     claim = _decide(claim, acting_user, ExpenseClaim.Status.REJECTED, reason.strip()[:300])
@@ -104,7 +105,7 @@ def expense_reject(*, claim: ExpenseClaim, reason: str, acting_user=None) -> Exp
 
 
 @transaction.atomic
-def expense_reimburse(*, claim: ExpenseClaim, on: date, acting_user=None) -> ExpenseClaim:
+def expense_reimburse(*, claim: ExpenseClaim, on: date, acting_user: Actor) -> ExpenseClaim:
     from .journal import ledger_post_expense_reimbursement
 
     claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -111,7 +112,7 @@ def _payment_days(value) -> int:
 
 @transaction.atomic
 def activity_settings_update(*, numbering: str, contribution_basis: str, late_penalty_rate, payment_days,
-                             acting_user=None, today: date | None = None) -> SettingsUpdate:
+                             acting_user: Actor, today: date | None = None) -> SettingsUpdate:
     """Validate everything, then write. Payment days and the late-penalty rate apply to documents
     issued from now on (an issued one keeps its terms, parties.py); the contribution basis applies
     to the activity accounts, past months included; a new numbering policy applies from
@@ -134,8 +135,7 @@ def activity_settings_update(*, numbering: str, contribution_basis: str, late_pe
         NumberingChange.objects.filter(valid_from__gte=numbering_from).delete()
         if numbering_on(numbering_from - timedelta(days=1), settings) != numbering:
             NumberingChange.objects.create(valid_from=numbering_from, numbering=numbering,
-                                           created_by=acting_user if getattr(acting_user, "is_authenticated",
-                                                                             False) else None)
+                                           created_by=actor_user(acting_user))
     after = {"numbering": numbering, "contribution_basis": contribution_basis, "late_penalty_rate": str(rate),
              "payment_days": days}
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -41,7 +42,7 @@ def _locked(quote: Quote) -> Quote:
 @transaction.atomic
 def quote_create(*, entrepreneur, customer: Customer, lines: list[LineInput], subject: str = "",
                  valid_until: date | None = None, operation: str = Invoice.Operation.SERVICES,
-                 exemption_mention: str = "", acting_user=None) -> Quote:
+                 exemption_mention: str = "", acting_user: Actor) -> Quote:
     _check_customer(entrepreneur, customer)
     quote = Quote(entrepreneur=entrepreneur, customer=customer, subject=subject.strip(), valid_until=valid_until,
                   operation=operation, exemption_mention=exemption_mention.strip(), created_by=_user(acting_user))
@@ -55,7 +56,7 @@ def quote_create(*, entrepreneur, customer: Customer, lines: list[LineInput], su
 
 
 @transaction.atomic
-def quote_update_draft(*, quote: Quote, lines: list[LineInput], acting_user=None, **fields) -> Quote:
+def quote_update_draft(*, quote: Quote, lines: list[LineInput], acting_user: Actor, **fields) -> Quote:
     """Replace a draft's lines and the fields given (customer, subject, valid_until, operation,
     exemption_mention). A sent quote is frozen."""
     quote = _locked(quote)
@@ -79,7 +80,7 @@ def quote_update_draft(*, quote: Quote, lines: list[LineInput], acting_user=None
 
 
 @transaction.atomic
-def quote_delete(*, quote: Quote, acting_user=None) -> None:
+def quote_delete(*, quote: Quote, acting_user: Actor) -> None:
     quote = _locked(quote)
     if quote.status != Quote.Status.DRAFT:
         raise AppError("quote_not_draft", "Un devis envoyé ne se supprime pas : il reste dans sa série.")
@@ -89,7 +90,7 @@ def quote_delete(*, quote: Quote, acting_user=None) -> None:
 
 
 @transaction.atomic
-def quote_send(*, quote: Quote, on: date | None = None, acting_user=None) -> Quote:
+def quote_send(*, quote: Quote, on: date | None = None, acting_user: Actor) -> Quote:
     """Give the next number of the quote series (gapless, chronological, as for invoices), fix
     the validity date (the draft's, else `on` + QUOTE_VALIDITY_DAYS) and freeze the quote."""
     quote = _locked(quote)
@@ -118,7 +119,7 @@ def quote_send(*, quote: Quote, on: date | None = None, acting_user=None) -> Quo
     return quote
 
 
-def _decide(quote: Quote, on: date | None, status: str, acting_user) -> Quote:
+def _decide(quote: Quote, on: date | None, status: str, acting_user: Actor) -> Quote:
     quote = _locked(quote)
     if quote.status == Quote.Status.DRAFT:
         raise AppError("quote_not_sent", "Un devis s'accepte ou se refuse une fois envoyé.")
@@ -138,19 +139,19 @@ def _decide(quote: Quote, on: date | None, status: str, acting_user) -> Quote:
 
 
 @transaction.atomic
-def quote_accept(*, quote: Quote, on: date | None = None, acting_user=None) -> Quote:
+def quote_accept(*, quote: Quote, on: date | None = None, acting_user: Actor) -> Quote:
     """The customer accepted (on `on`, within the validity)."""
     return _decide(quote, on, Quote.Status.ACCEPTED, acting_user)
 
 
 @transaction.atomic
-def quote_refuse(*, quote: Quote, on: date | None = None, acting_user=None) -> Quote:
+def quote_refuse(*, quote: Quote, on: date | None = None, acting_user: Actor) -> Quote:
     """The customer refused (an expired quote can still be marked refused)."""
     return _decide(quote, on, Quote.Status.REFUSED, acting_user)
 
 
 @transaction.atomic
-def quote_convert(*, quote: Quote, acting_user=None) -> Invoice:
+def quote_convert(*, quote: Quote, acting_user: Actor) -> Invoice:
     """An invoice draft with the accepted quote's customer, nature, exemption mention and lines,
     linked to the quote. Once only (the quote row is locked; deleting that draft frees the quote)."""
     quote = _locked(quote)

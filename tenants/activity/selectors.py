@@ -8,7 +8,7 @@ from essaim.core.params import int_param
 from essaim.core.search import words_match
 from tenants.people.selectors import people_visible_to
 
-from .models import Customer, Invoice, Quote
+from .models import Customer, ExpenseClaim, Invoice, Quote
 
 FINANCE_ROLES = Membership.FINANCE_ROLES
 
@@ -27,8 +27,8 @@ def customers_visible_to(membership: Membership) -> QuerySet[Customer]:
     return customers.filter(entrepreneur__in=people_visible_to(membership))
 
 
-def access_invoice(membership: Membership, pk: int) -> Invoice:
-    invoice = invoices_visible_to(membership).filter(pk=pk).first()
+def invoice_get_for(*, actor: Membership, pk: int) -> Invoice:
+    invoice = invoices_visible_to(actor).filter(pk=pk).first()
     if invoice is None:
         raise Http404("Facture introuvable.")
     return invoice
@@ -62,8 +62,8 @@ def quotes_visible_to(membership: Membership) -> QuerySet[Quote]:
     return quotes.filter(entrepreneur__in=people_visible_to(membership))
 
 
-def access_quote(membership: Membership, pk: int) -> Quote:
-    quote = quotes_visible_to(membership).filter(pk=pk).first()
+def quote_get_for(*, actor: Membership, pk: int) -> Quote:
+    quote = quotes_visible_to(actor).filter(pk=pk).first()
     if quote is None:
         raise Http404("Devis introuvable.")
     return quote
@@ -89,3 +89,18 @@ def quotes_filter(qs: QuerySet[Quote], *, q: str = "", state: str = "", entrepre
     if (entrepreneur_id := int_param(entrepreneur)) is not None:
         qs = qs.filter(entrepreneur_id=entrepreneur_id)
     return qs
+
+
+def expense_claims_visible_to(membership: Membership) -> QuerySet[ExpenseClaim]:
+    """Staff see the CAE's expense claims; an entrepreneur only their own."""
+    claims = ExpenseClaim.objects.select_related("entrepreneur")
+    if membership.is_staff_role:
+        return claims
+    return claims.filter(entrepreneur__in=people_visible_to(membership))
+
+
+def expense_claim_get_for(*, actor: Membership, pk: int) -> ExpenseClaim:
+    claim = expense_claims_visible_to(actor).filter(pk=pk).first()
+    if claim is None:
+        raise Http404("Note de frais introuvable.")
+    return claim

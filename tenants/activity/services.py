@@ -9,10 +9,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
+from essaim.cooperatives.tenancy import current_cooperative
 from essaim.core.errors import AppError
 
 from .models import ActivitySettings, Country, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
@@ -32,8 +34,8 @@ class LineInput:
     unit: str = "unité"
 
 
-def _user(acting_user):
-    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+def _user(acting_user: Actor):
+    return actor_user(acting_user)
 
 
 def customer_siren_check(*, kind: str, country: str, siren: str) -> None:
@@ -45,7 +47,7 @@ def customer_siren_check(*, kind: str, country: str, siren: str) -> None:
 
 
 @transaction.atomic
-def customer_create(*, entrepreneur, acting_user=None, **fields) -> Customer:
+def customer_create(*, entrepreneur, acting_user: Actor, **fields) -> Customer:
     """A customer of `entrepreneur`'s activity, in France or elsewhere in the EU: identifiers
     checked with python-stdnum, the postal code in France, the VAT number against the country."""
     for key in ("siren", "siret", "vat_number"):
@@ -107,7 +109,7 @@ def exemption_check(document, lines) -> None:
 
 @transaction.atomic
 def invoice_create_draft(*, entrepreneur, customer: Customer, lines: list[LineInput], operation: str = "services",
-                         exemption_mention: str = "", purchase_order: str = "", acting_user=None) -> Invoice:
+                         exemption_mention: str = "", purchase_order: str = "", acting_user: Actor) -> Invoice:
     if customer.entrepreneur_id != entrepreneur.pk:
         raise AppError("customer_of_another_activity", "Ce client appartient à une autre activité.", field="customer")
     invoice = Invoice(entrepreneur=entrepreneur, customer=customer, operation=operation,
@@ -123,7 +125,7 @@ def invoice_create_draft(*, entrepreneur, customer: Customer, lines: list[LineIn
 
 
 @transaction.atomic
-def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_user=None, **fields) -> Invoice:
+def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_user: Actor, **fields) -> Invoice:
     """Replace a draft's lines and the fields given (`customer` — an invoice's only, of the same
     activity —, `operation`, `exemption_mention`, `purchase_order`). A credit-note draft stays
     within what remains of the invoice it corrects."""
@@ -184,7 +186,7 @@ def series_key(invoice, on: date, *, prefix: str | None = None) -> tuple[str, st
 
 
 @transaction.atomic
-def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=None) -> Invoice:
+def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user: Actor) -> Invoice:
     """Give the next number of its series and fix the content for good."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == Invoice.Status.FINALISED:
@@ -205,7 +207,7 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user=No
     invoice.issued_on = on
     invoice.due_on = on + timedelta(days=ActivitySettings.current().payment_days)
     invoice.finalised_at = timezone.now()
-    invoice.issued_as = document_parties(invoice=invoice, cooperative=connection.tenant)
+    invoice.issued_as = document_parties(invoice=invoice, cooperative=current_cooperative())
     invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at", "issued_as"])
     from .journal import ledger_post_invoice
 
@@ -262,22 +264,24 @@ def credit_note_remaining_lines(invoice: Invoice) -> list[LineInput]:
     identical lines (same designation, unit, unit price and rate: quantities reduced); if a credit
     note holds any other line (an amount, a discount), one line per VAT rate with the base that
     remains."""
-    left = [[line, line.quantity] for line in invoice.lines.all()]
+    lines = list(invoice.lines.all())
+    left = [line.quantity for line in lines]  # what remains of each line's quantity
     for credited in InvoiceLine.objects.filter(invoice__corrects=invoice):
         key = (credited.description, credited.unit, credited.unit_price, credited.vat_rate)
-        match = next((item for item in left if (item[0].description, item[0].unit, item[0].unit_price,
-                                                item[0].vat_rate) == key and item[1] >= credited.quantity), None)
+        match = next((i for i, line in enumerate(lines) if (line.description, line.unit, line.unit_price,
+                                                            line.vat_rate) == key and left[i] >= credited.quantity),
+                     None)
         if match is None:
             remaining = credit_note_remaining(invoice)
             return [LineInput(f"Solde de la facture {invoice.number}", "1", base, f"{rate:.2f}")
                     for rate, base in sorted(remaining.by_rate.items(), reverse=True) if base > 0]
-        match[1] -= credited.quantity
+        left[match] -= credited.quantity
     return [LineInput(line.description, quantity, line.unit_price, line.vat_rate, line.unit)
-            for line, quantity in left if quantity > 0]
+            for line, quantity in zip(lines, left, strict=True) if quantity > 0]
 
 
 @transaction.atomic
-def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None, acting_user=None) -> Invoice:
+def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None, acting_user: Actor) -> Invoice:
     """A draft credit note cancelling `invoice` wholly (no lines given) or in part. It can never
     credit more than what remains of the invoice (`_credit_note_check`)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -299,7 +303,7 @@ def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None
     return note
 
 
-def invoice_delete(*, invoice: Invoice, acting_user=None) -> None:
+def invoice_delete(*, invoice: Invoice, acting_user: Actor) -> None:
     if invoice.status != Invoice.Status.DRAFT:
         raise AppError("invoice_finalised", "Une facture émise ne se supprime jamais : établissez un avoir.")
     with transaction.atomic():
@@ -372,7 +376,7 @@ def invoice_payment_state(invoice: Invoice, *, today: date | None = None) -> str
 
 @transaction.atomic
 def payment_record(*, invoice: Invoice, amount, received_on: date, method: str = "transfer", reference: str = "",
-                   acting_user=None):
+                   acting_user: Actor):
     from .models import Payment
 
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -384,7 +388,7 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
         raise AppError("payment_amount_invalid", "Montant invalide.", field="amount") from exc
     if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
         raise AppError("payment_amount_invalid", "Le montant est positif, au centime près.", field="amount")
-    if received_on < invoice.issued_on:
+    if invoice.issued_on is not None and received_on < invoice.issued_on:  # issued: always dated
         raise AppError("payment_before_invoice", "Le règlement ne peut précéder la facture.", field="received_on")
     balance = invoice_balance(invoice)
     if amount > balance:
@@ -458,7 +462,7 @@ def receivables_by_bucket(queryset) -> dict[str, Decimal]:
 
 def days_late(invoice: Invoice, *, today: date) -> int:
     """Days past the due date (0 when not yet due)."""
-    return max((today - invoice.due_on).days, 0)
+    return max((today - invoice.due_on).days, 0) if invoice.due_on is not None else 0
 
 
 def aged_receivables(*, today: date) -> list[dict]:

@@ -18,14 +18,16 @@ from django.views.decorators.http import require_POST
 from essaim.core.errors import AppError
 from essaim.core.params import int_param, year_param
 from essaim.ui.access import member_required
-from tenants.people.selectors import access_person, people_visible_to
+from tenants.people.selectors import people_visible_to, person_get_for
 
 from . import services
 from .models import Customer, Invoice, Payment, Quote, VatRate
 from .selectors import (
     FINANCE_ROLES,
-    access_invoice,
     customers_visible_to,
+    expense_claim_get_for,
+    expense_claims_visible_to,
+    invoice_get_for,
     invoices_filter,
     invoices_visible_to,
 )
@@ -177,7 +179,7 @@ def invoice_create(request):
 def invoice_edit(request, pk: int):
     """Edit a draft: an invoice's by whoever sees it (as it was drafted), a credit note's by the
     director or accounts (who establish credit notes). An issued document is never edited."""
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and request.membership.role not in FINANCE_ROLES:
         raise PermissionDenied
     if invoice.status != Invoice.Status.DRAFT:
@@ -194,7 +196,7 @@ def invoice_edit(request, pk: int):
 def credit_note_new(request, pk: int):
     """A credit note on an issued invoice: the lines and quantities (or amounts) to credit,
     offered as what remains of the invoice, never beyond it (checked by the service)."""
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.FINALISED:
         messages.error(request, _("Un avoir corrige une facture émise."))
         return redirect("activity:invoice", pk=invoice.pk)
@@ -224,7 +226,7 @@ def credit_note_new(request, pk: int):
 @login_required
 @member_required()
 def invoice_detail(request, pk: int):
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     from .totals import compute_totals
 
     lines = list(invoice.lines.all())
@@ -247,7 +249,7 @@ def invoice_detail(request, pk: int):
 @member_required(*FINANCE_ROLES)
 @require_POST
 def invoice_action(request, pk: int):
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     action = request.POST.get("action")
     try:
         if action == "finalise":
@@ -282,7 +284,7 @@ def invoice_action(request, pk: int):
 @member_required()
 def invoice_pdf(request, pk: int):
     """Issued: the Factur-X PDF/A-3. Draft: a plain PDF marked as a draft."""
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     pdf = services.invoice_pdf(invoice=invoice, cooperative=request.cooperative)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = invoice.number or f"brouillon-{invoice.pk}"
@@ -298,7 +300,7 @@ def invoice_xml(request, pk: int):
 
     from .facturx import invoice_facturx_xml
 
-    invoice = access_invoice(request.membership, pk)
+    invoice = invoice_get_for(actor=request.membership, pk=pk)
     if invoice.status != Invoice.Status.FINALISED:
         raise Http404("Facture non émise.")
     response = HttpResponse(invoice_facturx_xml(invoice=invoice, cooperative=request.cooperative),
@@ -314,7 +316,7 @@ def customer_list(request):
     form.fields["entrepreneur"].queryset = people_visible_to(request.membership).exclude(stage="exited")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        person = access_person(request.membership, data.pop("entrepreneur").pk)
+        person = person_get_for(actor=request.membership, pk=data.pop("entrepreneur").pk)
         try:
             services.customer_create(entrepreneur=person, acting_user=request.user, **data)
         except ValidationError as exc:
@@ -370,9 +372,7 @@ def expense_list(request):
     from .expenses import ExpenseInput, expense_submit
     from .models import ExpenseClaim, ExpenseLine
 
-    claims = ExpenseClaim.objects.select_related("entrepreneur").prefetch_related("lines")
-    if not request.membership.is_staff_role:
-        claims = claims.filter(entrepreneur__in=people_visible_to(request.membership))
+    claims = expense_claims_visible_to(request.membership).prefetch_related("lines")
     status = request.GET.get("etat", "")
     if status in ExpenseClaim.Status.values:
         claims = claims.filter(status=status)
@@ -413,12 +413,9 @@ def expense_list(request):
 @member_required(*FINANCE_ROLES)
 @require_POST
 def expense_action(request, pk: int):
-    from django.shortcuts import get_object_or_404
-
     from .expenses import expense_approve, expense_reimburse, expense_reject
-    from .models import ExpenseClaim
 
-    claim = get_object_or_404(ExpenseClaim, pk=pk)
+    claim = expense_claim_get_for(actor=request.membership, pk=pk)
     action = request.POST.get("action")
     try:
         if action == "approve":
@@ -471,7 +468,7 @@ def account(request, person_pk: int | None = None):
         if person is None:
             raise PermissionDenied
     else:
-        person = access_person(request.membership, person_pk)
+        person = person_get_for(actor=request.membership, pk=person_pk)
     year = year_param(request.GET.get("annee"))
     months = account_statement(entrepreneur=person, year=year)
     return render(request, "activity/account.html", {

@@ -18,7 +18,7 @@ from essaim.ui.access import member_required
 
 from . import quotes as services
 from .models import QUOTE_VALIDITY_DAYS, Customer, Invoice, Quote, VatRate
-from .selectors import access_quote, customers_visible_to, quotes_filter, quotes_visible_to
+from .selectors import customers_visible_to, quote_get_for, quotes_filter, quotes_visible_to
 from .totals import compute_totals
 from .views import line_row_values, line_rows, lines_from_post, querystring
 
@@ -91,7 +91,7 @@ def quote_create(request):
 @login_required
 @member_required()
 def quote_edit(request, pk: int):
-    quote = access_quote(request.membership, pk)
+    quote = quote_get_for(actor=request.membership, pk=pk)
     if quote.status != Quote.Status.DRAFT:
         messages.error(request, _("Le devis %(n)s est envoyé : il ne se modifie plus.") % {"n": quote.number})
         return redirect("activity:quote", pk=quote.pk)
@@ -101,7 +101,7 @@ def quote_edit(request, pk: int):
 @login_required
 @member_required()
 def quote_detail(request, pk: int):
-    quote = access_quote(request.membership, pk)
+    quote = quote_get_for(actor=request.membership, pk=pk)
     lines = list(quote.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
     return render(request, "activity/quote_detail.html", {
@@ -114,7 +114,7 @@ def quote_detail(request, pk: int):
 @member_required()
 @require_POST
 def quote_action(request, pk: int):
-    quote = access_quote(request.membership, pk)
+    quote = quote_get_for(actor=request.membership, pk=pk)
     action = request.POST.get("action")
     try:
         # Sent, accepted or refused today, as an invoice is issued today: the page has no date
@@ -147,7 +147,7 @@ def quote_action(request, pk: int):
 @login_required
 @member_required()
 def quote_pdf(request, pk: int):
-    quote = access_quote(request.membership, pk)
+    quote = quote_get_for(actor=request.membership, pk=pk)
     if quote.status == Quote.Status.DRAFT:
         raise PermissionDenied
     pdf = services.quote_pdf(quote=quote, cooperative=request.cooperative)

@@ -40,6 +40,7 @@ from essaim.audit.actors import Actor
 from essaim.audit.services import audit_record
 from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
+from essaim.core.money import has_more_places
 from tenants.activity.install import MAX_RATE, contribution_rate_offer
 from tenants.people.install import PEOPLE_SETTINGS_BOUNDS, PEOPLE_SETTINGS_FIELDS, people_settings_offer
 
@@ -100,10 +101,10 @@ def _unique(rows: list[dict], key: str, section: str) -> list[dict]:
     return rows
 
 
-def _people_settings(item) -> dict:
+def _people_settings(item: object) -> dict[str, bool | int]:
     if not isinstance(item, dict) or set(item) - set(PEOPLE_SETTINGS_FIELDS):
         raise _bad(f"« people_settings » attend {', '.join(PEOPLE_SETTINGS_FIELDS)}.")
-    values = {}
+    values: dict[str, bool | int] = {}
     if "cesa_requires_first_revenue" in item:
         if not isinstance(item["cesa_requires_first_revenue"], bool):
             raise _bad("« cesa_requires_first_revenue » vaut true ou false.")
@@ -174,7 +175,7 @@ def template_validate(payload: object) -> dict[str, Any]:
             rate = Decimal(str(rate_item.get("rate", "")).replace(",", "."))
         except InvalidOperation as exc:
             raise _bad("taux de contribution illisible.") from exc
-        if not rate.is_finite() or not Decimal("0") <= rate <= MAX_RATE or rate.as_tuple().exponent < -2:
+        if not rate.is_finite() or not Decimal("0") <= rate <= MAX_RATE or has_more_places(rate, 2):
             raise _bad("le taux de contribution est compris entre 0 et 50 %, au centième près.")
         out["contribution_rate"] = {"rate": f"{rate:.2f}",
                                     "note": _text(rate_item, "note", "taux", max_length=200, required=False)}

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from essaim.accounts.models import Membership
 from essaim.core.search import words_match
 
 from .models import AccountLabel, DocumentModel, InstalledItem, JournalLabel, WorkshopModel, WorkshopTheme
@@ -23,7 +24,7 @@ class Section:
 
     slug: str
     kind: str  # InstalledItem.kind
-    model: type
+    model: type[Model]
     key_field: str
     search_fields: tuple[str, ...]
     title: Any
@@ -59,7 +60,8 @@ def section_get(slug: str) -> Section:
 def facet_choices(section: Section) -> list[tuple[str, str]]:
     if not section.facet:
         return []
-    return list(section.model._meta.get_field(section.facet).choices)
+    field = section.model._meta.get_field(section.facet)
+    return [(str(value), str(label)) for value, label in getattr(field, "choices", None) or ()]
 
 
 def catalogue_items(section: Section, *, q: str = "", facet: str = "") -> QuerySet:
@@ -67,21 +69,24 @@ def catalogue_items(section: Section, *, q: str = "", facet: str = "") -> QueryS
     the CAE did to it since), filtered by every word of `q` (accents and case ignored) and by the
     facet value when it is one of the facet's choices (anything else: no filter)."""
     received = InstalledItem.objects.filter(kind=section.kind, key=OuterRef(section.key_field), created=True)
-    items = section.model.objects.annotate(from_network=Exists(received))
+    items = section.model._default_manager.annotate(from_network=Exists(received))
     if q.strip():
         annotations, condition = words_match(list(section.search_fields), q)
         items = items.annotate(**annotations).filter(condition)
     if section.facet and facet in dict(facet_choices(section)):
         items = items.filter(**{section.facet: facet})
-    return items.order_by(*section.model._meta.ordering, "pk")
+    return items.order_by(*(section.model._meta.ordering or ()), "pk")
 
 
-def catalogue_item_get(section: Section, pk: int):
-    """One item of this CAE's catalogue, or 404 (another CAE's ids are not in this schema)."""
+def catalogue_item_get_for(*, actor: Membership, section: Section, pk: int) -> Any:
+    """One item of this CAE's catalogue for its staff, or 404 (another CAE's ids are not in this
+    schema; the catalogue is not the entrepreneurs'). Each call returns a fresh copy: an edit form
+    binds a second one, so a refused form leaves the first untouched."""
     received = InstalledItem.objects.filter(kind=section.kind, key=OuterRef(section.key_field), created=True)
-    item = section.model.objects.annotate(from_network=Exists(received)).filter(pk=pk).first()
+    item = (section.model._default_manager.annotate(from_network=Exists(received)).filter(pk=pk).first()
+            if actor.is_staff_role else None)
     if item is None:
-        raise Http404
+        raise Http404("Élément du catalogue introuvable.")
     return item
 
 
@@ -103,7 +108,7 @@ class Overview:
 
 
 def catalogue_overview() -> Overview:
-    counts = {slug: section.model.objects.count() for slug, section in SECTIONS.items()}
+    counts = {slug: section.model._default_manager.count() for slug, section in SECTIONS.items()}
     installs = [
         InstallSummary(resource_id=row["resource_id"], version_number=row["version_number"],
                        first_at=row["first_at"], last_at=row["last_at"], created=row["n_created"],
@@ -115,7 +120,7 @@ def catalogue_overview() -> Overview:
                     .order_by("-last_at", "resource_id", "version_number"))]
     removed = {}
     for section in SECTIONS.values():
-        still_there = section.model.objects.filter(**{section.key_field: OuterRef("key")})
+        still_there = section.model._default_manager.filter(**{section.key_field: OuterRef("key")})
         gone = (InstalledItem.objects.filter(kind=section.kind, created=True)
                 .exclude(Exists(still_there)).count())
         if gone:

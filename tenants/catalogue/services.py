@@ -9,9 +9,10 @@ brought back)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor
 from essaim.audit.services import audit_record
 
 from .selectors import Section
@@ -22,7 +23,7 @@ def _target(section: Section, item) -> str:
 
 
 @transaction.atomic
-def catalogue_item_create(*, section: Section, values: dict, acting_user=None):
+def catalogue_item_create(*, section: Section, values: dict, acting_user: Actor):
     """A new item of the CAE's own. Raises ValidationError (French, by field) on bad input."""
     item = section.model(**values)
     item.full_clean()
@@ -32,7 +33,7 @@ def catalogue_item_create(*, section: Section, values: dict, acting_user=None):
 
 
 @transaction.atomic
-def catalogue_item_update(*, section: Section, item, values: dict, acting_user=None):
+def catalogue_item_update(*, section: Section, item, values: dict, acting_user: Actor):
     """Change an item (its natural key stays: it is how the templates know it). Raises
     ValidationError before writing anything."""
     if section.key_field in values and values[section.key_field] != getattr(item, section.key_field):
@@ -51,7 +52,8 @@ def catalogue_item_update(*, section: Section, item, values: dict, acting_user=N
 
 
 @transaction.atomic
-def catalogue_item_delete(*, section: Section, item, acting_user=None) -> None:
+def catalogue_item_delete(*, section: Section, item, acting_user: Actor) -> None:
     target = _target(section, item)
-    section.model.objects.filter(pk=item.pk).delete()
+    model: type[models.Model] = section.model
+    model._default_manager.filter(pk=item.pk).delete()
     audit_record(action="catalogue_item_delete", target=target, acting_user=acting_user)

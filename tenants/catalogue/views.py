@@ -118,11 +118,12 @@ def item_create(request, section: str):
 @require_http_methods(["GET", "POST"])
 def item_edit(request, section: str, pk: int):
     section = selectors.section_get(section)
-    item = selectors.catalogue_item_get(section, pk)
+    item = selectors.catalogue_item_get_for(actor=request.membership, section=section, pk=pk)
     form_class = FORMS[section.slug]
     if request.method == "POST":
         # Bound to a copy: a refused form must not leave half-applied values on `item`.
-        form = form_class(request.POST, instance=section.model.objects.get(pk=item.pk), editing=True)
+        copy = selectors.catalogue_item_get_for(actor=request.membership, section=section, pk=item.pk)
+        form = form_class(request.POST, instance=copy, editing=True)
         if form.is_valid():
             try:
                 services.catalogue_item_update(section=section, item=item, values=form.cleaned_data,
@@ -144,7 +145,7 @@ def item_edit(request, section: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def item_delete(request, section: str, pk: int):
     section = selectors.section_get(section)
-    item = selectors.catalogue_item_get(section, pk)
+    item = selectors.catalogue_item_get_for(actor=request.membership, section=section, pk=pk)
     if request.method == "POST":
         services.catalogue_item_delete(section=section, item=item, acting_user=request.user)
         messages.success(request, _("« %(item)s » supprimé.") % {"item": item})
@@ -157,8 +158,8 @@ def item_delete(request, section: str, pk: int):
 @require_safe
 def document_detail(request, pk: int):
     section = selectors.SECTIONS["documents"]
-    return render(request, "catalogue/document.html", {
-        "section": section, "item": selectors.catalogue_item_get(section, pk), **_role_context(request)})
+    item = selectors.catalogue_item_get_for(actor=request.membership, section=section, pk=pk)
+    return render(request, "catalogue/document.html", {"section": section, "item": item, **_role_context(request)})
 
 
 @login_required
@@ -166,7 +167,8 @@ def document_detail(request, pk: int):
 @require_safe
 def document_download(request, pk: int):
     """The model's text as a UTF-8 file to fill in (never rendered as HTML by the browser)."""
-    document: DocumentModel = selectors.catalogue_item_get(selectors.SECTIONS["documents"], pk)
+    document: DocumentModel = selectors.catalogue_item_get_for(actor=request.membership,
+                                                               section=selectors.SECTIONS["documents"], pk=pk)
     body = document.body.replace("\r\n", "\n")
     response = HttpResponse(f"{document.title}\n\n{body}\n", content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{document.key}.txt"'

@@ -3,12 +3,16 @@ entry balances, numbers are continuous per year in validation order (row lock on
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor
+from essaim.audit.services import audit_record
+from essaim.cooperatives.tenancy import tenant_connection
 from essaim.core.errors import AppError
 
 from .models import ACCOUNTS, Entry, EntryLine, EntrySequence
@@ -89,7 +93,7 @@ def trial_balance(*, year: int) -> list[dict]:
              "credit": r["credit"], "balance": r["debit"] - r["credit"]} for r in rows]
 
 
-def fec_export_request(*, year: int):
+def fec_export_request(*, year: int, acting_user: Actor):
     """Create an export job and queue it (after commit) in this CAE's schema."""
     from .models import FecExport
     from .tasks import fec_export
@@ -98,6 +102,8 @@ def fec_export_request(*, year: int):
         raise AppError("fec_year_invalid", f"Exercice invalide : {year}.", field="year")
     with transaction.atomic():
         export = FecExport.objects.create(year=year)
+        audit_record(action="fec_export_request", target=f"fec_export:{export.pk}", acting_user=acting_user,
+                     details={"year": year})
         transaction.on_commit(lambda: fec_export.delay(export.pk))
     return export
 
@@ -106,7 +112,6 @@ def fec_export_run(*, export_id: int) -> str:
     from pathlib import Path
 
     from django.conf import settings
-    from django.db import connection
 
     from .fec import fec_validate_file, fec_write
     from .models import FecExport
@@ -115,11 +120,12 @@ def fec_export_run(*, export_id: int) -> str:
     if export.status == FecExport.Status.DONE:
         return export.status
     FecExport.objects.filter(pk=export.pk).update(status=FecExport.Status.RUNNING)
-    folder = Path(settings.MEDIA_ROOT) / "fec" / connection.schema_name / str(export.pk)
+    current = tenant_connection()
+    folder = Path(settings.MEDIA_ROOT) / "fec" / current.schema_name / str(export.pk)
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        path = fec_write(year=export.year, siren=connection.tenant.siren, folder=folder)
-        errors = fec_validate_file(path, year=export.year, siren=connection.tenant.siren)
+        path = fec_write(year=export.year, siren=current.tenant.siren, folder=folder)
+        errors = fec_validate_file(path, year=export.year, siren=current.tenant.siren)
         if errors:
             raise ValueError(str(errors[0]))
         with path.open(encoding="utf-8") as handle:
@@ -138,9 +144,9 @@ class EntrySpec:
     """One entry for `entries_post_bulk` (the arguments of `entry_post`)."""
 
     journal: str
-    date: object
+    date: datetime.date
     piece_ref: str
-    piece_date: object
+    piece_date: datetime.date
     label: str
     legs: list[Leg]
     source: str

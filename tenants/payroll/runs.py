@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from essaim.payrates.selectors import rates_for
@@ -41,8 +42,8 @@ MAX_GROSS = Decimal("100000.00")
 STATE = PayrollRun.State
 
 
-def _user(acting_user):
-    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+def _user(acting_user: Actor):
+    return actor_user(acting_user)
 
 
 def month_parse(value) -> date:
@@ -230,7 +231,7 @@ def _editable(run: PayrollRun) -> None:
                        "Les corrections passent sur la paie du mois suivant.", status=409)
 
 
-def payroll_run_create(*, month, variable_share=0, acting_user=None) -> PayrollRun:
+def payroll_run_create(*, month, variable_share=0, acting_user: Actor) -> PayrollRun:
     """Create this month's run and compute its lines. One run per month: a second is refused,
     even when two people create it at the same time (unique constraint)."""
     month = month_parse(month)
@@ -260,7 +261,7 @@ def _compute(run: PayrollRun, adjustments: dict | None = None) -> None:
 
 
 @transaction.atomic
-def payroll_run_recompute(*, run: PayrollRun, variable_share=None, acting_user=None) -> PayrollRun:
+def payroll_run_recompute(*, run: PayrollRun, variable_share=None, acting_user: Actor) -> PayrollRun:
     """Recompute every line from today's contracts, accounts and rates; staff adjustments are
     kept. A checked run goes back to draft (it must be checked again)."""
     run = _locked(run)
@@ -279,7 +280,7 @@ def payroll_run_recompute(*, run: PayrollRun, variable_share=None, acting_user=N
 
 
 @transaction.atomic
-def payroll_line_adjust(*, line: PayrollLine, gross, reason: str, acting_user=None) -> PayrollLine:
+def payroll_line_adjust(*, line: PayrollLine, gross, reason: str, acting_user: Actor) -> PayrollLine:
     """Staff set a line's gross (never below the contract's fixed part), with a reason. The rest
     of the line is recomputed; a checked run goes back to draft."""
     run = _locked(line.run)
@@ -317,7 +318,7 @@ def payroll_line_adjust(*, line: PayrollLine, gross, reason: str, acting_user=No
 
 
 @transaction.atomic
-def payroll_run_check(*, run: PayrollRun, acting_user=None) -> PayrollRun:
+def payroll_run_check(*, run: PayrollRun, acting_user: Actor) -> PayrollRun:
     run = _locked(run)
     _editable(run)
     if run.state != STATE.DRAFT:
@@ -329,7 +330,7 @@ def payroll_run_check(*, run: PayrollRun, acting_user=None) -> PayrollRun:
 
 
 @transaction.atomic
-def payroll_run_reopen(*, run: PayrollRun, acting_user=None) -> PayrollRun:
+def payroll_run_reopen(*, run: PayrollRun, acting_user: Actor) -> PayrollRun:
     run = _locked(run)
     _editable(run)
     if run.state != STATE.CHECKED:
@@ -341,7 +342,7 @@ def payroll_run_reopen(*, run: PayrollRun, acting_user=None) -> PayrollRun:
 
 
 @transaction.atomic
-def payroll_run_delete(*, run: PayrollRun, acting_user=None) -> None:
+def payroll_run_delete(*, run: PayrollRun, acting_user: Actor) -> None:
     run = _locked(run)
     _editable(run)
     month = run.month
@@ -350,7 +351,7 @@ def payroll_run_delete(*, run: PayrollRun, acting_user=None) -> None:
     audit_record(action="payroll_run_delete", target=f"payroll_run:{month.isoformat()}", acting_user=acting_user)
 
 
-def payroll_run_close(*, run: PayrollRun, acting_user=None, render_payslips: bool = True) -> PayrollRun:
+def payroll_run_close(*, run: PayrollRun, acting_user: Actor, render_payslips: bool = True) -> PayrollRun:
     """Close a checked run: the payroll journal is posted and the run frozen in one transaction
     (row lock on the run: of two people closing at once, one closes, the other is told it is
     closed). The payslip PDFs are rendered afterwards by a Celery task in this CAE's schema."""

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .engine import CaeSettings
 from .models import PayrollSettings
+
+if TYPE_CHECKING:
+    from essaim.accounts.models import Membership
+
+    from .models import PayrollLine, PayrollRun
 
 
 def payroll_settings_engine(settings: PayrollSettings | None = None) -> CaeSettings:
@@ -46,13 +52,13 @@ def runs_with_totals():
     ).order_by("-month")
 
 
-def access_run(membership, pk: int):
+def payroll_run_get_for(*, actor: Membership | None, pk: int) -> PayrollRun:
     """A run of this CAE, for payroll staff only (404 for anyone else)."""
     from django.http import Http404
 
     from .models import PayrollRun
 
-    run = PayrollRun.objects.filter(pk=pk).first() if is_payroll_staff(membership) else None
+    run = PayrollRun.objects.filter(pk=pk).first() if is_payroll_staff(actor) else None
     if run is None:
         raise Http404("Paie introuvable.")
     return run
@@ -72,10 +78,10 @@ def lines_visible_to(membership):
     return lines.filter(run__state="closed", entrepreneur__in=people_visible_to(membership))
 
 
-def access_line(membership, pk: int):
+def payroll_line_get_for(*, actor: Membership | None, pk: int) -> PayrollLine:
     from django.http import Http404
 
-    line = lines_visible_to(membership).filter(pk=pk).first()
+    line = lines_visible_to(actor).filter(pk=pk).first()
     if line is None:
         raise Http404("Bulletin introuvable.")
     return line

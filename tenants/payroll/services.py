@@ -7,8 +7,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
+from essaim.core.money import has_more_places
 
 from .models import PayrollSettings
 
@@ -42,7 +44,7 @@ def _settings_number(data, field: str, *, places: int, below: Decimal, rule: str
         value = Decimal(text)
     except InvalidOperation:
         raise _settings_error(field, rule) from None
-    if not value.is_finite() or not Decimal(0) <= value < below or value.as_tuple().exponent < -places:
+    if not value.is_finite() or not Decimal(0) <= value < below or has_more_places(value, places):
         raise _settings_error(field, rule)
     return value
 
@@ -74,15 +76,17 @@ def payroll_settings_parse(data) -> dict:
         fields[name] = _settings_number(data, name, places=3, below=Decimal(100), blank=Decimal(0),
                                         rule="indiquez un pourcentage de 0 à 99,999, à trois décimales au plus "
                                              "(ex. 1,5).")
-    shares = {covers.AMOUNT: ("health_employer_amount", "health_employee_amount"),
-              covers.PMSS_RATE: ("health_employer_rate", "health_employee_rate")}.get(cover)
+    shares_by_cover: dict[str, tuple[str, str]] = {
+        covers.AMOUNT: ("health_employer_amount", "health_employee_amount"),
+        covers.PMSS_RATE: ("health_employer_rate", "health_employee_rate")}
+    shares = shares_by_cover.get(cover)
     if shares and not any(fields[name] for name in shares):
         raise _settings_error(shares[0], "indiquez au moins une part (employeur ou salariale) non nulle, ou "
                                          "choisissez « aucune » complémentaire santé.")
     return fields
 
 
-def payroll_settings_update(*, acting_user=None, **fields) -> PayrollSettings:
+def payroll_settings_update(*, acting_user: Actor, **fields) -> PayrollSettings:
     unknown = sorted(set(fields) - set(EDITABLE))
     if unknown:
         raise AppError("payroll_settings_field", f"Réglage de paie inconnu : {unknown[0]}.", field=unknown[0])
@@ -95,15 +99,15 @@ def payroll_settings_update(*, acting_user=None, **fields) -> PayrollSettings:
             settings.full_clean()
         except ValidationError as exc:
             name, messages = next(iter(exc.message_dict.items()))
-            raise AppError("payroll_settings_invalid", f"{PayrollSettings._meta.get_field(name).verbose_name} : "
-                           f"{messages[0]}", field=name) from exc
+            label = getattr(PayrollSettings._meta.get_field(name), "verbose_name", name)  # a field, not a relation
+            raise AppError("payroll_settings_invalid", f"{label} : {messages[0]}", field=name) from exc
         settings.save(update_fields=list(fields) or None)
         audit_record(action="payroll_settings_update", target=f"payroll_settings:{settings.pk}",
                      acting_user=acting_user, details={k: str(v) for k, v in fields.items()})
     return settings
 
 
-def withholding_rate_set(*, entrepreneur, rate, effective_from, acting_user=None):
+def withholding_rate_set(*, entrepreneur, rate, effective_from, acting_user: Actor):
     """Record a person's PAS rate (percent, as notified) from the month of `effective_from` on.
     Setting again for the same month replaces that month's rate; earlier months keep theirs."""
     from .models import WithholdingRate
@@ -113,7 +117,7 @@ def withholding_rate_set(*, entrepreneur, rate, effective_from, acting_user=None
     except InvalidOperation:
         raise AppError("withholding_rate_invalid", "Taux de prélèvement à la source invalide : indiquez un "
                        "pourcentage (ex. 7,5).", field="rate") from None
-    if not value.is_finite() or not Decimal(0) <= value <= Decimal(60) or value.as_tuple().exponent < -2:
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(60) or has_more_places(value, 2):
         raise AppError("withholding_rate_invalid", "Le taux de prélèvement à la source va de 0 à 60 %, à deux "
                        "décimales au plus.", field="rate")
     start = effective_from.replace(day=1)
@@ -121,7 +125,7 @@ def withholding_rate_set(*, entrepreneur, rate, effective_from, acting_user=None
         previous = WithholdingRate.objects.filter(entrepreneur=entrepreneur, effective_from=start).first()
         row, _ = WithholdingRate.objects.update_or_create(
             entrepreneur=entrepreneur, effective_from=start,
-            defaults={"rate": value, "set_by": acting_user if getattr(acting_user, "is_authenticated", False) else None})
+            defaults={"rate": value, "set_by": actor_user(acting_user)})
         audit_record(action="withholding_rate_set", target=f"entrepreneur:{entrepreneur.pk}", acting_user=acting_user,
                      details={"effective_from": start.isoformat(), "rate": str(value),
                               "previous": None if previous is None else str(previous.rate)})

@@ -19,20 +19,20 @@ from django.views.decorators.http import require_POST
 from essaim.core.errors import AppError
 from essaim.core.params import year_param
 from essaim.ui.access import member_required
-from tenants.people.selectors import access_person, people_visible_to
+from tenants.people.selectors import people_visible_to, person_get_for
 
 from . import runs
 from .models import PayrollRun
 from .selectors import (
     PAYROLL_ROLES,
-    access_line,
-    access_run,
     annual_summary,
     contributions_csv,
     contributions_summary,
     current_pas_rates,
     is_payroll_staff,
     lines_visible_to,
+    payroll_line_get_for,
+    payroll_run_get_for,
     run_totals,
     runs_with_totals,
 )
@@ -68,7 +68,7 @@ def run_list(request):
 @login_required
 @member_required(*PAYROLL_ROLES)
 def run_detail(request, pk: int):
-    run = access_run(request.membership, pk)
+    run = payroll_run_get_for(actor=request.membership, pk=pk)
     lines = run.lines.select_related("entrepreneur").order_by("-funded", "entrepreneur__last_name", "id")
     if request.GET.get("alertes") == "1":
         lines = lines.filter(funded=False)
@@ -83,7 +83,7 @@ def run_detail(request, pk: int):
 @member_required(*PAYROLL_ROLES)
 @require_POST
 def run_action(request, pk: int):
-    run = access_run(request.membership, pk)
+    run = payroll_run_get_for(actor=request.membership, pk=pk)
     action = request.POST.get("action")
     try:
         if action == "check":
@@ -113,7 +113,7 @@ def run_action(request, pk: int):
 @login_required
 @member_required(*PAYROLL_ROLES)
 def line_detail(request, pk: int):
-    line = access_line(request.membership, pk)
+    line = payroll_line_get_for(actor=request.membership, pk=pk)
     error = None
     if request.method == "POST":
         try:
@@ -135,7 +135,7 @@ def line_detail(request, pk: int):
 @login_required
 @member_required(*PAYROLL_ROLES)
 def contributions(request, pk: int):
-    run = access_run(request.membership, pk)
+    run = payroll_run_get_for(actor=request.membership, pk=pk)
     if request.GET.get("format") == "csv":
         response = HttpResponse(contributions_csv(run), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="cotisations-{run.month:%Y-%m}.csv"'
@@ -148,7 +148,7 @@ def contributions(request, pk: int):
 def payslip_pdf(request, pk: int):
     """The employee's own closed payslips, or any for the payroll staff (an open run's payslip is
     a preview for them, marked as such and not stored)."""
-    line = access_line(request.membership, pk)
+    line = payroll_line_get_for(actor=request.membership, pk=pk)
     from .payslips import payslip_file
     from .payslips import payslip_pdf as render_pdf
 
@@ -187,7 +187,7 @@ def summary(request, person_pk: int | None = None):
     else:
         if not is_payroll_staff(request.membership):
             raise Http404
-        person = access_person(request.membership, person_pk)
+        person = person_get_for(actor=request.membership, pk=person_pk)
     year = _year(request)
     return render(request, "payroll/summary.html", {"person": person, **annual_summary(entrepreneur=person, year=year),
                                                     "is_staff": is_payroll_staff(request.membership)})
@@ -279,7 +279,7 @@ def simulator(request, person_pk: int | None = None):
         if person is None:
             raise PermissionDenied
     else:
-        person = access_person(request.membership, person_pk)
+        person = person_get_for(actor=request.membership, pk=person_pk)
     mode = request.GET.get("mode", "gross")
     amount = request.GET.get("montant", "").strip()
     months = request.GET.get("mois", "24").strip()

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from essaim.core.search import fold
@@ -205,7 +206,7 @@ def preview(table: list[list[str]]) -> ImportPreview:
 
 
 @transaction.atomic
-def people_import(*, result: ImportPreview, only_valid: bool = False, acting_user=None) -> int:
+def people_import(*, result: ImportPreview, only_valid: bool = False, acting_user: Actor) -> int:
     """Write the valid rows. Unless `only_valid`, any invalid row means nothing is written."""
     if result.invalid and not only_valid:
         raise AppError("import_has_errors",

@@ -25,9 +25,9 @@ def people_visible_to(membership: Membership) -> QuerySet[Entrepreneur]:
     return people.filter(user_id=membership.user_id)
 
 
-def access_person(membership: Membership, pk: int) -> Entrepreneur:
-    """The one chokepoint for a person named in a URL: 404 for anyone else's."""
-    person = people_visible_to(membership).select_related("site").filter(pk=pk).first()
+def person_get_for(*, actor: Membership, pk: int) -> Entrepreneur:
+    """The one chokepoint for a person named in a request: 404 for anyone else's."""
+    person = people_visible_to(actor).select_related("site").filter(pk=pk).first()
     if person is None:
         raise Http404("Personne introuvable.")
     return person
@@ -65,7 +65,7 @@ def pipeline_board(qs: QuerySet[Entrepreneur], *, per_column: int = 15) -> list[
     for stage, label in Stage.choices:
         people = list(qs.filter(stage=stage).order_by("last_name", "first_name")
                       .only("id", "first_name", "last_name", "stage", "sector_naf")[:per_column]) if counts.get(stage) else []
-        columns.append(Column(stage, label, counts.get(stage, 0), people))
+        columns.append(Column(stage, str(label), counts.get(stage, 0), people))
     return columns
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
@@ -29,7 +30,7 @@ from .person_data import PROVIDERS
 
 @transaction.atomic
 def site_create(*, name: str, kind: str, city: str, department: str, address: str = "", postal_code: str = "",
-                acting_user=None) -> Site:
+                acting_user: Actor) -> Site:
     site = Site(name=name, kind=kind, city=city, department=department, address=address, postal_code=postal_code)
     site.full_clean()
     site.save()
@@ -39,7 +40,7 @@ def site_create(*, name: str, kind: str, city: str, department: str, address: st
 
 @transaction.atomic
 def entrepreneur_create(*, site: Site, first_name: str, last_name: str, gender: str, opened_on: date | None = None,
-                        acting_user=None, **fields) -> Entrepreneur:
+                        acting_user: Actor, **fields) -> Entrepreneur:
     """A new candidate, with an open journey. Raises ValidationError (French) on bad input."""
     person = Entrepreneur(site=site, first_name=first_name.strip(), last_name=last_name.strip(), gender=gender,
                           **fields)
@@ -69,7 +70,7 @@ def journey_record_event(
     person: Entrepreneur,
     kind: str,
     on: date,
-    acting_user=None,
+    acting_user: Actor,
     ends_on: date | None = None,
     weekly_hours: Decimal | None = None,
     monthly_gross: Decimal | None = None,
@@ -126,6 +127,7 @@ def journey_record_event(
         journey.contracts.filter(kind=Contract.Kind.CAPE, ends_on__gt=on).update(ends_on=on)
     elif kind == EventKind.AMENDMENT:
         cesa = next(c for c in reversed(contracts) if c.kind == Contract.Kind.CESA)
+        assert weekly_hours is not None and monthly_gross is not None  # required by _check_pay above
         ContractAmendment.objects.create(contract=cesa, effective_on=on, weekly_hours=weekly_hours,
                                          monthly_gross=monthly_gross, event=event)
     elif kind == EventKind.EXIT:
@@ -167,12 +169,12 @@ def _check_pay(weekly_hours, monthly_gross, *, required: bool) -> None:
         raise AppError("monthly_gross_invalid", "Le salaire ne peut être négatif.", field="monthly_gross")
 
 
-def _user(acting_user):
-    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+def _user(acting_user: Actor):
+    return actor_user(acting_user)
 
 
 @transaction.atomic
-def journey_reopen(*, person: Entrepreneur, on: date, acting_user=None) -> Journey:
+def journey_reopen(*, person: Entrepreneur, on: date, acting_user: Actor) -> Journey:
     """A person who left comes back: a new journey, the old one is kept as history."""
     person = Entrepreneur.objects.select_for_update().get(pk=person.pk)
     current = journey_current(person)
@@ -188,7 +190,7 @@ def journey_reopen(*, person: Entrepreneur, on: date, acting_user=None) -> Journ
 
 
 @transaction.atomic
-def reminders_generate(*, today: date) -> list[Reminder]:
+def reminders_generate(*, today: date, acting_user: Actor) -> list[Reminder]:
     """Create the reminders that are due by `today` and not yet created (idempotent: one per kind,
     person and due date). Lead times are the CAE's (`PeopleSettings`); after the CAE changed them,
     a reminder made under the old ones is not duplicated (`rules.due_is_moot`)."""
@@ -225,6 +227,8 @@ def reminders_generate(*, today: date) -> list[Reminder]:
                 )
                 if made:
                     created.append(reminder)
+    if created:
+        audit_record(action="reminders_generate", target=f"count:{len(created)}", acting_user=acting_user)
     return created
 
 
@@ -237,7 +241,7 @@ PEOPLE_SETTINGS_LABELS = {
 }
 
 
-def people_settings_update(*, acting_user=None, **fields) -> PeopleSettings:
+def people_settings_update(*, acting_user: Actor, **fields) -> PeopleSettings:
     """The director's edit of the CAE's people settings. All or nothing: the first bad value
     raises AppError(people_settings_invalid) naming the field, and nothing is written. Once saved
     here the settings are the CAE's own (`edited_at`): a network template installed later does not
@@ -296,7 +300,7 @@ ANONYMOUS = "Anonymisé"
 
 
 @transaction.atomic
-def people_anonymise_expired(*, today: date) -> int:
+def people_anonymise_expired(*, today: date, acting_user: Actor) -> int:
     """Erase identifying data of people whose last exit is older than the CAE's retention period
     (RGPD), keeping what aggregates need: gender, birth year, entry situation, sector, site,
     journeys, events and contracts. Idempotent."""
@@ -320,5 +324,5 @@ def people_anonymise_expired(*, today: date) -> int:
             provider.anonymise(person)
         count += 1
     if count:
-        audit_record(action="people_anonymise", target=f"count:{count}")
+        audit_record(action="people_anonymise", target=f"count:{count}", acting_user=acting_user)
     return count

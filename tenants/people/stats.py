@@ -66,8 +66,8 @@ def aggregates(*, period_start: date, period_end: date) -> PeopleAggregates:
             contract__in=cesas, effective_on__lte=period_end).order_by("effective_on", "id").values_list(
             "contract_id", "weekly_hours"):
         latest[contract_id] = hours
-    for contract_id, hours in cesas.values_list("id", "weekly_hours"):
-        fte += (latest.get(contract_id, hours) or Decimal("0")) / FULL_TIME_HOURS
+    for contract_id, contract_hours in cesas.values_list("id", "weekly_hours"):
+        fte += (latest.get(contract_id, contract_hours) or Decimal("0")) / FULL_TIME_HOURS
 
     in_period = {"on__range": (period_start, period_end)}
     from .models import JourneyEvent

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from essaim.audit.actors import task_actor
 from essaim.core.tasks import CooperativeTask
 
 
@@ -16,7 +17,7 @@ def daily_reminders(today_iso: str | None = None) -> int:
     from .services import reminders_generate
 
     today = date.fromisoformat(today_iso) if today_iso else timezone.localdate()
-    reminders_generate(today=today)
+    reminders_generate(today=today, acting_user=task_actor("people-daily-reminders"))
     pending = list(Reminder.objects.filter(emailed_at__isnull=True, done_at__isnull=True,
                                            counsellor_id__isnull=False).order_by("counsellor_id", "deadline"))
     if not pending:
@@ -48,4 +49,4 @@ def anonymise_expired(today_iso: str | None = None) -> int:
     from .services import people_anonymise_expired
 
     today = date.fromisoformat(today_iso) if today_iso else timezone.localdate()
-    return people_anonymise_expired(today=today)
+    return people_anonymise_expired(today=today, acting_user=task_actor("people-anonymise-expired"))

@@ -21,7 +21,7 @@ from . import rules
 from .forms import EntrepreneurForm, JourneyEventForm, PeopleSettingsForm
 from .journey import Stage, allowed_events
 from .models import PeopleSettings, Site
-from .selectors import access_person, people_filter, people_visible_to, person_timeline, pipeline_board
+from .selectors import people_filter, people_visible_to, person_get_for, person_timeline, pipeline_board
 from .services import (
     entrepreneur_create,
     journey_current,
@@ -82,7 +82,7 @@ def person_create(request):
 @login_required
 @member_required()
 def person_detail(request, pk: int):
-    person = access_person(request.membership, pk)
+    person = person_get_for(actor=request.membership, pk=pk)
     journey = journey_current(person)
     allowed = [] if journey.closed_on else allowed_events(person.stage)
     form = JourneyEventForm(allowed=allowed) if request.membership.is_staff_role else None
@@ -97,7 +97,7 @@ def person_detail(request, pk: int):
 @staff_required
 @require_POST
 def person_record_event(request, pk: int):
-    person = access_person(request.membership, pk)
+    person = person_get_for(actor=request.membership, pk=pk)
     form = JourneyEventForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -119,7 +119,7 @@ def person_record_event(request, pk: int):
 @member_required()
 def person_export_view(request, pk: int):
     """A person's data as JSON (RGPD right of access): staff, or the person themself."""
-    person = access_person(request.membership, pk)
+    person = person_get_for(actor=request.membership, pk=pk)
     body = json.dumps(person_export(person=person), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="personne-{person.pk}.json"'

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from tenants.people.journey import EventKind, Stage
@@ -16,8 +17,8 @@ from tenants.people.services import journey_record_event
 from .models import Attendance, InfoSession, InfoSessionRegistration, Meeting, Workshop, WorkshopRegistration
 
 
-def _user(acting_user):
-    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+def _user(acting_user: Actor):
+    return actor_user(acting_user)
 
 
 def _apply_attendance(registrations, statuses: dict[int, str]) -> dict:
@@ -37,7 +38,7 @@ def _apply_attendance(registrations, statuses: dict[int, str]) -> dict:
 
 
 @transaction.atomic
-def infosession_register(*, session: InfoSession, person: Entrepreneur, acting_user=None) -> InfoSessionRegistration:
+def infosession_register(*, session: InfoSession, person: Entrepreneur, acting_user: Actor) -> InfoSessionRegistration:
     session = InfoSession.objects.select_for_update().get(pk=session.pk)
     if session.registrations.filter(entrepreneur=person).exists():
         raise AppError("already_registered", f"{person} est déjà inscrit·e à cette réunion.", field="entrepreneur")
@@ -49,7 +50,7 @@ def infosession_register(*, session: InfoSession, person: Entrepreneur, acting_u
 
 
 @transaction.atomic
-def infosession_record_attendance(*, session: InfoSession, statuses: dict[int, str], acting_user=None) -> int:
+def infosession_record_attendance(*, session: InfoSession, statuses: dict[int, str], acting_user: Actor) -> int:
     """Record who came. A candidate who attended moves to « réunion d'information suivie »."""
     registrations = _apply_attendance(session.registrations.select_related("entrepreneur"), statuses)
     day = timezone.localtime(session.starts_at).date()
@@ -64,7 +65,7 @@ def infosession_record_attendance(*, session: InfoSession, statuses: dict[int, s
 
 @transaction.atomic
 def meeting_record(*, person: Entrepreneur, held_at: datetime, counsellor=None, notes: str = "",
-                   next_steps: str = "", follow_up_on=None, acting_user=None) -> Meeting:
+                   next_steps: str = "", follow_up_on=None, acting_user: Actor) -> Meeting:
     """A one-to-one meeting; the first one starts the individual follow-up."""
     if held_at > timezone.now() + timedelta(days=1):
         raise AppError("meeting_in_future", "Un entretien se saisit une fois tenu.", field="held_at")
@@ -84,7 +85,7 @@ def meeting_record(*, person: Entrepreneur, held_at: datetime, counsellor=None, 
 @transaction.atomic
 def workshop_create(*, title: str, theme: str, starts_at: datetime, site, duration_minutes: int = 180,
                     capacity: int = 12, description: str = "", facilitator_staff=None,
-                    open_to_self_registration: bool = True, catalogue_key: str = "", acting_user=None) -> Workshop:
+                    open_to_self_registration: bool = True, catalogue_key: str = "", acting_user: Actor) -> Workshop:
     """Schedule a workshop (from a model of the catalogue or not: `catalogue_key` is only recorded
     in the audit trail). Raises AppError or ValidationError (French) before writing anything."""
     if starts_at <= timezone.now():
@@ -103,7 +104,7 @@ def workshop_create(*, title: str, theme: str, starts_at: datetime, site, durati
 
 @transaction.atomic
 def workshop_register(*, workshop: Workshop, person: Entrepreneur, self_service: bool = False,
-                      acting_user=None) -> WorkshopRegistration:
+                      acting_user: Actor) -> WorkshopRegistration:
     workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
     if self_service and not workshop.open_to_self_registration:
         raise AppError("self_registration_closed", "L'inscription à cet atelier passe par votre conseiller·e.")
@@ -120,7 +121,7 @@ def workshop_register(*, workshop: Workshop, person: Entrepreneur, self_service:
 
 
 @transaction.atomic
-def workshop_unregister(*, workshop: Workshop, person: Entrepreneur, acting_user=None) -> None:
+def workshop_unregister(*, workshop: Workshop, person: Entrepreneur, acting_user: Actor) -> None:
     if workshop.starts_at <= timezone.now():
         raise AppError("workshop_past", "Cet atelier a déjà eu lieu.")
     deleted, _ = WorkshopRegistration.objects.filter(workshop=workshop, entrepreneur=person).delete()
@@ -130,7 +131,7 @@ def workshop_unregister(*, workshop: Workshop, person: Entrepreneur, acting_user
 
 
 @transaction.atomic
-def workshop_record_attendance(*, workshop: Workshop, statuses: dict[int, str], acting_user=None) -> int:
+def workshop_record_attendance(*, workshop: Workshop, statuses: dict[int, str], acting_user: Actor) -> int:
     _apply_attendance(workshop.registrations.all(), statuses)
     audit_record(action="workshop_attendance", target=f"workshop:{workshop.pk}", acting_user=acting_user)
     return len(statuses)

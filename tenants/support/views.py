@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,11 +27,12 @@ from tenants.catalogue.selectors import (
     workshop_theme_from_catalogue,
 )
 from tenants.people.models import Entrepreneur, Site
-from tenants.people.selectors import access_person, people_visible_to
+from tenants.people.selectors import people_visible_to, person_get_for
 
 from . import services
 from .forms import WorkshopForm
 from .models import Attendance, InfoSession, Meeting, Workshop
+from .selectors import info_session_get_for, workshop_get_for
 
 
 def _parse_date(value: str):
@@ -91,11 +92,11 @@ def calendar(request):
 @login_required
 @staff_required
 def infosession_detail(request, pk: int):
-    session = get_object_or_404(InfoSession.objects.select_related("site"), pk=pk)
+    session = info_session_get_for(actor=request.membership, pk=pk)
     if request.method == "POST":
         try:
             if "register" in request.POST:
-                person = access_person(request.membership, int(request.POST.get("entrepreneur") or 0))
+                person = person_get_for(actor=request.membership, pk=int(request.POST.get("entrepreneur") or 0))
                 services.infosession_register(session=session, person=person, acting_user=request.user)
                 messages.success(request, _("Inscription enregistrée."))
             else:
@@ -115,7 +116,7 @@ def infosession_detail(request, pk: int):
 @login_required
 @member_required()
 def workshop_detail(request, pk: int):
-    workshop = get_object_or_404(Workshop.objects.select_related("site"), pk=pk)
+    workshop = workshop_get_for(actor=request.membership, pk=pk)
     registrations = workshop.registrations.select_related("entrepreneur")
     context = {"workshop": workshop, "attendance": Attendance.choices, "is_staff": request.membership.is_staff_role}
     if request.membership.is_staff_role:
@@ -134,11 +135,11 @@ def workshop_detail(request, pk: int):
 @member_required()
 @require_POST
 def workshop_action(request, pk: int):
-    workshop = get_object_or_404(Workshop, pk=pk)
+    workshop = workshop_get_for(actor=request.membership, pk=pk)
     action = request.POST.get("action")
     try:
         if request.membership.is_staff_role and action == "register":
-            person = access_person(request.membership, int(request.POST.get("entrepreneur") or 0))
+            person = person_get_for(actor=request.membership, pk=int(request.POST.get("entrepreneur") or 0))
             services.workshop_register(workshop=workshop, person=person, acting_user=request.user)
         elif request.membership.is_staff_role and action == "attendance":
             services.workshop_record_attendance(workshop=workshop, statuses=_statuses(request),
@@ -198,7 +199,7 @@ def workshop_create(request):
 @login_required
 @staff_required
 def workshop_sheet(request, pk: int):
-    workshop = get_object_or_404(Workshop.objects.select_related("site"), pk=pk)
+    workshop = workshop_get_for(actor=request.membership, pk=pk)
     pdf = services.workshop_attendance_sheet_pdf(workshop=workshop, cooperative_name=request.cooperative.name)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="emargement-atelier-{workshop.pk}.pdf"'
@@ -209,7 +210,7 @@ def workshop_sheet(request, pk: int):
 @staff_required
 @require_POST
 def meeting_create(request, person_pk: int):
-    person = access_person(request.membership, person_pk)
+    person = person_get_for(actor=request.membership, pk=person_pk)
     held_at = request.POST.get("held_at", "")
     try:
         when = timezone.make_aware(datetime.fromisoformat(held_at)) if held_at else None

@@ -25,18 +25,23 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(world):
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
         customer = make_customer(person, "Client A")
         issued = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
-                                                               lines=[LineInput("Conseil", "2", "250")]),
-                                  on=date(2026, 3, 2))
-        invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")])
-        note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "50")]),
-                                on=date(2026, 3, 10))
-        payment_record(invoice=issued, amount="300", received_on=date(2026, 3, 20))
-        _, key = apikey_create(name="Cabinet", scopes=["activity:read"])
-        _, people_key = apikey_create(name="RH", scopes=["people:read"])
+                                                               lines=[LineInput("Conseil", "2", "250")],
+                                                               acting_user=accounts_a),
+                                  on=date(2026, 3, 2), acting_user=accounts_a)
+        invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")],
+                             acting_user=accounts_a)
+        note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "50")],
+                                                           acting_user=accounts_a),
+                                on=date(2026, 3, 10), acting_user=accounts_a)
+        payment_record(invoice=issued, amount="300", received_on=date(2026, 3, 20), acting_user=accounts_a)
+        _, key = apikey_create(name="Cabinet", scopes=["activity:read"], acting_user=director_a)
+        _, people_key = apikey_create(name="RH", scopes=["people:read"], acting_user=director_a)
     return {"issued": issued, "note": note, "key": key, "people_key": people_key}
 
 
@@ -68,12 +73,13 @@ def test_scope_and_isolation(world, books):
         response = api(world.cae_b, books["key"]).get(path)
         assert response.status_code == 401 and b"Client A" not in response.content
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["activity:read"])
+        _, key_b = apikey_create(name="B", scopes=["activity:read"], acting_user=world.user("director_b"))
     assert api(world.cae_b, key_b).get(f"/api/v1/invoices/{books['issued'].pk}").status_code == 404
     assert api(world.cae_b, key_b).get("/api/v1/invoices").json()["results"] == []
 
 
 def test_etags_let_clients_skip_unchanged_pages(world, books):
+    accounts_a = world.user("accounts_a")
     client = api(world.cae_a, books["key"])
     first = client.get("/api/v1/invoices")
     etag = first["ETag"]
@@ -81,20 +87,26 @@ def test_etags_let_clients_skip_unchanged_pages(world, books):
     with tenant_context(world.cae_a):
         issued = books["issued"]
         invoice_finalise(invoice=invoice_create_draft(entrepreneur=issued.entrepreneur, customer=issued.customer,
-                                                      lines=[LineInput("Nouveau", "1", "10")]), on=date(2026, 4, 1))
+                                                      lines=[LineInput("Nouveau", "1", "10")],
+                                                      acting_user=accounts_a), on=date(2026, 4, 1),
+                         acting_user=accounts_a)
     changed = client.get("/api/v1/invoices", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 
 
 def test_updated_since_on_every_activity_list(world, books):
+    accounts_a = world.user("accounts_a")
     client = api(world.cae_a, books["key"])
     with tenant_context(world.cae_a):
         mark = timezone.now()
         person = books["issued"].entrepreneur
         late_customer = make_customer(person, "Client tardif")
         late = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=late_customer,
-                                                             lines=[LineInput("Suite", "1", "10")]), on=date(2026, 4, 5))
-        late_payment = payment_record(invoice=late, amount="12", received_on=date(2026, 4, 6))
+                                                             lines=[LineInput("Suite", "1", "10")],
+                                                             acting_user=accounts_a), on=date(2026, 4, 5),
+                                acting_user=accounts_a)
+        late_payment = payment_record(invoice=late, amount="12", received_on=date(2026, 4, 6),
+                                      acting_user=accounts_a)
     since = {"updated_since": mark.isoformat()}
     assert [r["number"] for r in client.get("/api/v1/invoices", since).json()["results"]] == [late.number]
     assert [r["name"] for r in client.get("/api/v1/customers", since).json()["results"]] == ["Client tardif"]
@@ -137,13 +149,16 @@ def test_invoice_detail_and_unknown_or_draft_ids(world, books):
 @pytest.mark.parametrize(("path", "queries"), [("/api/v1/invoices", 8), ("/api/v1/customers", 6),
                                                ("/api/v1/payments", 6)])
 def test_cursor_pages_and_constant_queries(world, books, path, queries):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = books["issued"].entrepreneur
         for i in range(5):
             invoice = invoice_finalise(invoice=invoice_create_draft(
                 entrepreneur=person, customer=make_customer(person, f"C{i}"),
-                lines=[LineInput("A", "1", "10"), LineInput("B", "2", "5")]), on=date(2026, 4, 1))
-            payment_record(invoice=invoice, amount="5", received_on=date(2026, 4, 2))
+                lines=[LineInput("A", "1", "10"), LineInput("B", "2", "5")],
+                                                                    acting_user=accounts_a), on=date(2026, 4, 1),
+                                       acting_user=accounts_a)
+            payment_record(invoice=invoice, amount="5", received_on=date(2026, 4, 2), acting_user=accounts_a)
     client = api(world.cae_a, books["key"])
     client.get(path)  # warm-up: last_used_at is written once a minute
     with CaptureQueriesContext(connection) as small:
@@ -163,7 +178,7 @@ def test_cursor_pages_and_constant_queries(world, books, path, queries):
 
 def test_another_caes_key_reads_none_of_the_new_filters(world, books):
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["activity:read"])
+        _, key_b = apikey_create(name="B", scopes=["activity:read"], acting_user=world.user("director_b"))
     client = api(world.cae_b, key_b)
     for path in ("/api/v1/invoices", "/api/v1/customers", "/api/v1/payments"):
         response = client.get(path, {"updated_since": "2000-01-01T00:00:00Z"})

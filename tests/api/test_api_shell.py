@@ -11,7 +11,8 @@ from tests.conftest import host_of, tenant_context
 @pytest.fixture
 def key_a(world, db):
     with tenant_context(world.cae_a):
-        key, raw = apikey_create(name="Cabinet comptable", scopes=["ledger:read"], acting_user=world.user("director_a"))
+        key, raw = apikey_create(name="Cabinet comptable", scopes=["ledger:read"],
+                                 acting_user=world.user("director_a"))
     return key, raw
 
 
@@ -59,7 +60,7 @@ def test_key_of_a_is_refused_on_b(world, key_a):
 def test_revoked_key_is_refused(world, key_a):
     key, raw = key_a
     with tenant_context(world.cae_a):
-        apikey_revoke(key=key)
+        apikey_revoke(key=key, acting_user=world.user("director_a"))
     assert_error_shape(api(world.cae_a, raw).get("/api/v1/me"), 401, "authentication_failed")
 
 
@@ -85,14 +86,15 @@ def test_api_is_not_served_on_the_public_host(world, key_a):
 
 
 def test_bad_scope_and_name_are_refused_in_french(world, db):
+    director_a = world.user("director_a")
     from essaim.core.errors import AppError
 
     with tenant_context(world.cae_a):
         with pytest.raises(AppError) as exc:
-            apikey_create(name="x", scopes=["tout:ecrire"])
+            apikey_create(name="x", scopes=["tout:ecrire"], acting_user=director_a)
         assert exc.value.code == "apikey_unknown_scope" and "Portée inconnue" in exc.value.message
         with pytest.raises(AppError):
-            apikey_create(name=" ", scopes=["ledger:read"])
+            apikey_create(name=" ", scopes=["ledger:read"], acting_user=director_a)
         assert not ApiKey.objects.filter(name="x").exists()
 
 

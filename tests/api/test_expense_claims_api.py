@@ -32,19 +32,24 @@ def receipt():
 
 @pytest.fixture
 def claims(world):
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
+    entrepreneur_a = world.user("entrepreneur_a")
     with tenant_context(world.cae_a):
         person = make_person()
         paid = expense_submit(entrepreneur=person, lines=[
             ExpenseInput(DAY, "travel", "Train Reims–Paris", "60.00", "10.00", receipt()),
-            ExpenseInput(DAY, "supplies", "Papeterie", "24.00", "4.00")])
-        expense_approve(claim=paid)
-        expense_reimburse(claim=paid, on=DAY)
-        refused = expense_submit(entrepreneur=person, lines=[ExpenseInput(DAY, "meals", "Dîner", "45.50")])
-        expense_reject(claim=refused, reason="Repas non professionnel")
+            ExpenseInput(DAY, "supplies", "Papeterie", "24.00", "4.00")], acting_user=entrepreneur_a)
+        expense_approve(claim=paid, acting_user=accounts_a)
+        expense_reimburse(claim=paid, on=DAY, acting_user=accounts_a)
+        refused = expense_submit(entrepreneur=person, lines=[ExpenseInput(DAY, "meals", "Dîner", "45.50")],
+                                 acting_user=entrepreneur_a)
+        expense_reject(claim=refused, reason="Repas non professionnel", acting_user=accounts_a)
         pending = expense_submit(entrepreneur=person, lines=[ExpenseInput(DAY, "software", "Abonnement", "12.00",
-                                                                          "2.00", receipt())])
-        _, key = apikey_create(name="Cabinet", scopes=["activity:read"])
-        _, ledger_key = apikey_create(name="Grand livre", scopes=["ledger:read"])
+                                                                          "2.00", receipt())],
+                                 acting_user=entrepreneur_a)
+        _, key = apikey_create(name="Cabinet", scopes=["activity:read"], acting_user=director_a)
+        _, ledger_key = apikey_create(name="Grand livre", scopes=["ledger:read"], acting_user=director_a)
     return {"person": person, "paid": paid, "refused": refused, "pending": pending, "key": key,
             "ledger_key": ledger_key}
 
@@ -104,16 +109,17 @@ def test_filters_by_status_dates_and_entrepreneur(world, claims):
 
 
 def test_updated_since_sees_decisions_and_reimbursements(world, claims):
+    accounts_a = world.user("accounts_a")
     client = api(world.cae_a, claims["key"])
     with tenant_context(world.cae_a):
         mark = timezone.now()
-        expense_approve(claim=claims["pending"])
+        expense_approve(claim=claims["pending"], acting_user=accounts_a)
     since = client.get("/api/v1/expense-claims", {"updated_since": mark.isoformat()}).json()["results"]
     assert [c["id"] for c in since] == [claims["pending"].pk] and since[0]["updated_at"] == since[0]["decided_at"]
     with tenant_context(world.cae_a):
         later = timezone.now()
         # Reimbursed "on" a past day, recorded now: the sync must still see it.
-        expense_reimburse(claim=claims["pending"], on=DAY)
+        expense_reimburse(claim=claims["pending"], on=DAY, acting_user=accounts_a)
     since = client.get("/api/v1/expense-claims", {"updated_since": later.isoformat()}).json()["results"]
     assert [(c["id"], c["status"]) for c in since] == [(claims["pending"].pk, "reimbursed")]
     assert since[0]["updated_at"] > since[0]["decided_at"]
@@ -138,7 +144,8 @@ def test_cursor_pages_and_constant_queries(world, claims):
         for i in range(4):
             expense_submit(entrepreneur=claims["person"], lines=[
                 ExpenseInput(DAY, "other", f"Dépense {i}", "10.00", "0", receipt()),
-                ExpenseInput(DAY, "travel", f"Taxi {i}", "20.00", "2.00")])
+                ExpenseInput(DAY, "travel", f"Taxi {i}", "20.00", "2.00")],
+                           acting_user=world.user("entrepreneur_a"))
     client = api(world.cae_a, claims["key"])
     client.get("/api/v1/expense-claims")  # warm-up: last_used_at is written once a minute
     with CaptureQueriesContext(connection) as small:
@@ -163,7 +170,7 @@ def test_scope_and_isolation(world, claims):
         response = api(world.cae_b, claims["key"]).get(path)
         assert response.status_code == 401 and b"Train" not in response.content
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["activity:read"])
+        _, key_b = apikey_create(name="B", scopes=["activity:read"], acting_user=world.user("director_b"))
     client_b = api(world.cae_b, key_b)
     assert client_b.get(f"/api/v1/expense-claims/{pk}").status_code == 404
     listed = client_b.get("/api/v1/expense-claims", {"updated_since": "2000-01-01T00:00:00Z"})

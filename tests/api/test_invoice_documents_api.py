@@ -18,18 +18,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(world):
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
         customer = make_customer(person, "Client Alpha")
         issued = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
-            LineInput("Conseil", "2", "250"), LineInput("Livres", "4", "18.90", "5.50")]), on=date(2026, 3, 2))
-        note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "50")]),
-                                on=date(2026, 3, 10))
-        draft = invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")])
-        _, key = apikey_create(name="Cabinet", scopes=["activity:read"])
-        _, people_key = apikey_create(name="RH", scopes=["people:read"])
+            LineInput("Conseil", "2", "250"), LineInput("Livres", "4", "18.90", "5.50")],
+                                                               acting_user=accounts_a), on=date(2026, 3, 2),
+                                  acting_user=accounts_a)
+        note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "50")],
+                                                           acting_user=accounts_a),
+                                on=date(2026, 3, 10), acting_user=accounts_a)
+        draft = invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")],
+                                     acting_user=accounts_a)
+        _, key = apikey_create(name="Cabinet", scopes=["activity:read"], acting_user=director_a)
+        _, people_key = apikey_create(name="RH", scopes=["people:read"], acting_user=director_a)
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="Cabinet B", scopes=["activity:read"])
+        _, key_b = apikey_create(name="Cabinet B", scopes=["activity:read"],
+                                 acting_user=world.user("director_b"))
     return {"issued": issued, "note": note, "draft": draft, "key": key, "people_key": people_key, "key_b": key_b}
 
 

@@ -23,12 +23,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(world):
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
         invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=make_customer(person),
-                                                      lines=[LineInput("Conseil", "1", "800")]), on=date(2026, 2, 2))
-        _, key = apikey_create(name="Cabinet", scopes=["ledger:read"])
-        _, other_scope = apikey_create(name="Ventes", scopes=["activity:read"])
+                                                      lines=[LineInput("Conseil", "1", "800")],
+                                                      acting_user=accounts_a), on=date(2026, 2, 2),
+                         acting_user=accounts_a)
+        _, key = apikey_create(name="Cabinet", scopes=["ledger:read"], acting_user=director_a)
+        _, other_scope = apikey_create(name="Ventes", scopes=["activity:read"], acting_user=director_a)
     return {"key": key, "other_scope": other_scope}
 
 
@@ -80,25 +84,29 @@ def test_fec_export_refuses_bad_input_and_other_keys(world, books):
     for path in (f"/api/v1/fec-exports/{export.pk}", f"/api/v1/fec-exports/{export.pk}/file", "/api/v1/trial-balance"):
         assert api(world.cae_b, books["key"]).get(path).status_code == 401
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["ledger:read"])
+        _, key_b = apikey_create(name="B", scopes=["ledger:read"], acting_user=world.user("director_b"))
     assert api(world.cae_b, key_b).get(f"/api/v1/fec-exports/{export.pk}/file").status_code == 404
 
 
 @pytest.fixture
 def journal(world):
     """An invoice (VT), its payment (BQ) and an approved expense claim (HA) in CAE A."""
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
         invoice = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=make_customer(person),
-                                                                lines=[LineInput("Conseil", "1", "800")]),
-                                   on=date(2026, 2, 2))
-        payment_record(invoice=invoice, amount="900", received_on=date(2026, 2, 20))
+                                                                lines=[LineInput("Conseil", "1", "800")],
+                                                                acting_user=accounts_a),
+                                   on=date(2026, 2, 2), acting_user=accounts_a)
+        payment_record(invoice=invoice, amount="900", received_on=date(2026, 2, 20), acting_user=accounts_a)
         claim = expense_submit(entrepreneur=person, lines=[ExpenseInput(date(2026, 3, 1), "travel", "Train",
-                                                                        "60.00", "10.00")])
-        expense_approve(claim=claim)
+                                                                        "60.00", "10.00")],
+                               acting_user=world.user("entrepreneur_a"))
+        expense_approve(claim=claim, acting_user=accounts_a)
         entries = {e.journal: e for e in Entry.objects.all()}
-        _, key = apikey_create(name="Cabinet", scopes=["ledger:read"])
-        _, other_scope = apikey_create(name="Ventes", scopes=["activity:read"])
+        _, key = apikey_create(name="Cabinet", scopes=["ledger:read"], acting_user=director_a)
+        _, other_scope = apikey_create(name="Ventes", scopes=["activity:read"], acting_user=director_a)
     return {"person": person, "invoice": invoice, "entries": entries, "key": key, "other_scope": other_scope}
 
 
@@ -148,8 +156,9 @@ def test_ledger_entry_filters(world, journal):
     with tenant_context(world.cae_a):
         mark = timezone.now()
         claim = expense_submit(entrepreneur=journal["person"], lines=[ExpenseInput(date(2026, 3, 2), "meals",
-                                                                                   "Repas", "20.00", "2.00")])
-        expense_approve(claim=claim)
+                                                                                   "Repas", "20.00", "2.00")],
+                               acting_user=world.user("entrepreneur_a"))
+        expense_approve(claim=claim, acting_user=world.user("accounts_a"))
     assert journals(updated_since=mark.isoformat()) == ["HA"]
     assert journals(updated_since=mark.isoformat(), journal="VT") == []
 
@@ -168,7 +177,8 @@ def test_bad_ledger_entry_filters_get_a_french_400(world, journal, query, field)
 def test_ledger_entries_pages_and_constant_queries(world, journal):
     with tenant_context(world.cae_a):
         for day in range(3, 8):
-            payment_record(invoice=journal["invoice"], amount="1", received_on=date(2026, 3, day))
+            payment_record(invoice=journal["invoice"], amount="1", received_on=date(2026, 3, day),
+                           acting_user=world.user("accounts_a"))
     client = api(world.cae_a, journal["key"])
     client.get("/api/v1/ledger-entries")  # warm-up: last_used_at is written once a minute
     with CaptureQueriesContext(connection) as small:
@@ -191,7 +201,7 @@ def test_ledger_entries_scope_and_isolation(world, journal):
         foreign = api(world.cae_b, journal["key"]).get(path)
         assert foreign.status_code == 401 and b"Conseil" not in foreign.content
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["ledger:read"])
+        _, key_b = apikey_create(name="B", scopes=["ledger:read"], acting_user=world.user("director_b"))
     client_b = api(world.cae_b, key_b)
     assert client_b.get(f"/api/v1/ledger-entries/{pk}").status_code == 404
     listed = client_b.get("/api/v1/ledger-entries", {"account": "411"})

@@ -17,19 +17,27 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def data_a(world):
+    director_a = world.user("director_a")
+    counsellor_a = world.user("counsellor_a")
     with tenant_context(world.cae_a):
         site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
         people = [entrepreneur_create(site=site, first_name=f"P{i}", last_name=f"Nom{i}", gender="F",
-                                      email=f"p{i}@exemple.fr", opened_on=date(2024, 1, 1)) for i in range(7)]
+                                      email=f"p{i}@exemple.fr", opened_on=date(2024, 1, 1),
+                                      acting_user=counsellor_a) for i in range(7)]
         p = people[0]
-        journey_record_event(person=p, kind=EventKind.FOLLOW_UP, on=date(2024, 1, 5))
-        journey_record_event(person=p, kind=EventKind.CAPE_SIGNED, on=date(2024, 2, 1), ends_on=date(2025, 1, 31))
-        journey_record_event(person=p, kind=EventKind.FIRST_REVENUE, on=date(2024, 3, 1))
+        journey_record_event(person=p, kind=EventKind.FOLLOW_UP, on=date(2024, 1, 5),
+                             acting_user=counsellor_a)
+        journey_record_event(person=p, kind=EventKind.CAPE_SIGNED, on=date(2024, 2, 1), ends_on=date(2025, 1, 31),
+                             acting_user=counsellor_a)
+        journey_record_event(person=p, kind=EventKind.FIRST_REVENUE, on=date(2024, 3, 1),
+                             acting_user=counsellor_a)
         journey_record_event(person=p, kind=EventKind.CESA_SIGNED, on=date(2024, 6, 1),
-                             weekly_hours=Decimal("20"), monthly_gross=Decimal("1100"))
-        _, people_key = apikey_create(name="Compta", scopes=["people:read"])
-        _, personal_key = apikey_create(name="RH", scopes=["people:read", "people:personal"])
-        _, ledger_key = apikey_create(name="Grand livre", scopes=["ledger:read"])
+                             weekly_hours=Decimal("20"), monthly_gross=Decimal("1100"),
+                             acting_user=counsellor_a)
+        _, people_key = apikey_create(name="Compta", scopes=["people:read"], acting_user=director_a)
+        _, personal_key = apikey_create(name="RH", scopes=["people:read", "people:personal"],
+                                        acting_user=director_a)
+        _, ledger_key = apikey_create(name="Grand livre", scopes=["ledger:read"], acting_user=director_a)
     return {"site": site, "people": people, "people_key": people_key, "personal_key": personal_key,
             "ledger_key": ledger_key}
 
@@ -106,6 +114,6 @@ def test_key_of_a_gets_nothing_from_b(world, data_a, path):
 
 def test_b_key_sees_only_b(world, data_a):
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["people:read"])
+        _, key_b = apikey_create(name="B", scopes=["people:read"], acting_user=world.user("director_b"))
     assert api(world.cae_b, key_b).get("/api/v1/people").json()["results"] == []
     assert api(world.cae_b, key_b).get(f"/api/v1/people/{data_a['people'][0].pk}").status_code == 404

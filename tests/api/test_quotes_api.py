@@ -21,22 +21,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def quotes(world):
+    director_a = world.user("director_a")
     with tenant_context(world.cae_a):
         person = make_person()
         customer = make_customer(person, "Client Devis A", siren="732829320")
 
         def sent(on, *lines, **kwargs):
-            return quote_send(quote=quote_create(entrepreneur=person, customer=customer, lines=list(lines), **kwargs),
-                              on=on)
+            return quote_send(quote=quote_create(entrepreneur=person, customer=customer, lines=list(lines),
+                                              acting_user=world.user("accounts_a"), **kwargs),
+                              on=on, acting_user=world.user("accounts_a"))
 
         today = date.today()
         expired = sent(today - timedelta(days=10), LineInput("Atelier", "1", "100"),
                        valid_until=today - timedelta(days=1))
         first = sent(today, LineInput("Conseil", "2.5", "333.33"), LineInput("Livre", "3", "9.99", "5.50"),
                      subject="Identité visuelle")
-        quote_create(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")])
-        _, key = apikey_create(name="Cabinet", scopes=["activity:read"])
-        _, people_key = apikey_create(name="RH", scopes=["people:read"])
+        quote_create(entrepreneur=person, customer=customer, lines=[LineInput("Brouillon", "1", "1")],
+                     acting_user=world.user("accounts_a"))
+        _, key = apikey_create(name="Cabinet", scopes=["activity:read"], acting_user=director_a)
+        _, people_key = apikey_create(name="RH", scopes=["people:read"], acting_user=director_a)
     return {"person": person, "first": first, "expired": expired, "key": key, "people_key": people_key,
             "sent": sent}
 
@@ -60,6 +63,7 @@ def test_sent_quotes_only_with_lines_totals_and_state(world, quotes):
 
 
 def test_filters_and_updated_since_see_the_decisions(world, quotes):
+    accounts_a = world.user("accounts_a")
     client = api(world.cae_a, quotes["key"])
     first, expired = quotes["first"].number, quotes["expired"].number
     assert [r["number"] for r in client.get("/api/v1/quotes", {"expired": "true"}).json()["results"]] == [expired]
@@ -69,8 +73,8 @@ def test_filters_and_updated_since_see_the_decisions(world, quotes):
     mark = timezone.now()
     today = date.today()
     with tenant_context(world.cae_a):
-        quote_accept(quote=quotes["first"], on=today)
-        quote_refuse(quote=quotes["expired"], on=today)
+        quote_accept(quote=quotes["first"], on=today, acting_user=accounts_a)
+        quote_refuse(quote=quotes["expired"], on=today, acting_user=accounts_a)
         third = quotes["sent"](today, LineInput("Suite", "1", "10"))
     changed = client.get("/api/v1/quotes", {"updated_since": mark.isoformat()}).json()["results"]
     assert [(r["number"], r["status"]) for r in changed] == [
@@ -103,7 +107,7 @@ def test_drafts_unknown_ids_scope_and_isolation(world, quotes):
         response = api(world.cae_b, quotes["key"]).get(path)
         assert response.status_code == 401 and b"Client Devis A" not in response.content
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["activity:read"])
+        _, key_b = apikey_create(name="B", scopes=["activity:read"], acting_user=world.user("director_b"))
     other = api(world.cae_b, key_b)
     assert other.get(f"/api/v1/quotes/{quotes['first'].pk}").status_code == 404
     listing = other.get("/api/v1/quotes", {"updated_since": "2000-01-01T00:00:00Z"})

@@ -27,16 +27,21 @@ pytestmark = pytest.mark.django_db
 
 
 def test_plans_match_the_serializers_over_instances(world):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
         customer = make_customer(person, "Société Générale d'Ingénierie", siren="", vat_number="")
         invoice = invoice_finalise(invoice=invoice_create_draft(
             entrepreneur=person, customer=customer, purchase_order="BC-7",
             lines=[LineInput("Conseil", "2.5", "333.33"), LineInput("Déplacement", "1", "0.01", vat_rate="10.00"),
-                   LineInput("Livre", "3.333", "7.13", vat_rate="5.50")]), on=date(2026, 3, 2))
-        note = invoice_finalise(invoice=credit_note_create(invoice=invoice, lines=[LineInput("Remise", "1", "50")]),
-                                on=date(2026, 3, 10))
-        payment_record(invoice=invoice, amount="120.5", received_on=date(2026, 3, 20), reference="VIR 42")
+                   LineInput("Livre", "3.333", "7.13", vat_rate="5.50")],
+                                                                acting_user=accounts_a), on=date(2026, 3, 2),
+                                   acting_user=accounts_a)
+        note = invoice_finalise(invoice=credit_note_create(invoice=invoice, lines=[LineInput("Remise", "1", "50")],
+                                                           acting_user=accounts_a),
+                                on=date(2026, 3, 10), acting_user=accounts_a)
+        payment_record(invoice=invoice, amount="120.5", received_on=date(2026, 3, 20), reference="VIR 42",
+                       acting_user=accounts_a)
         issued = list(_issued().order_by("id"))
         assert [i.pk for i in issued] == [invoice.pk, note.pk]
         expected = InvoiceSerializer(Invoice.objects.filter(pk__in=[invoice.pk, note.pk]).order_by("id"), many=True).data

@@ -11,6 +11,7 @@ from demo.logins import DEMO_PASSWORD, demo_logins
 from essaim.cooperatives.models import Cooperative
 from tenants.people.journey import Stage
 from tests.conftest import tenant_context
+from tests.factories import TEST_ACTOR
 
 
 def test_plan_is_deterministic():
@@ -87,8 +88,9 @@ def test_demo_invoices_are_consistent(world):
         # the next real invoice continues the series
         first = issued[-1]
         nxt = invoice_create_draft(entrepreneur=first.entrepreneur, customer=first.customer,
-                                   lines=[LineInput("Suite", "1", "100")])
-        assert invoice_finalise(invoice=nxt).number == f"F2026-{len(numbers_2026) + 1:05d}"
+                                   lines=[LineInput("Suite", "1", "100")], acting_user=TEST_ACTOR)
+        assert invoice_finalise(invoice=nxt,
+                                acting_user=TEST_ACTOR).number == f"F2026-{len(numbers_2026) + 1:05d}"
 
 
 @pytest.mark.django_db

@@ -11,13 +11,14 @@ from essaim.cooperatives.catalog import schema_catalog
 from essaim.cooperatives.models import Cooperative, Domain, SpareSchema
 from essaim.cooperatives.services import cooperative_create
 from tests.conftest import tenant_context
-from tests.factories import siren_from, siret_from
+from tests.factories import TEST_ACTOR, siren_from, siret_from
 
 
 def coop_kwargs(name: str, seed: int, **extra) -> dict:
     siren = siren_from(seed)
     return {"name": f"CAE {name}", "legal_name": f"CAE {name} SCOP", "slug": name, "siren": siren, "siret": siret_from(siren),
-                "region": "44", "address": "3 rue Libergier", "postal_code": "51100", "city": "Reims"} | extra
+                "region": "44", "address": "3 rue Libergier", "postal_code": "51100", "city": "Reims",
+                "acting_user": TEST_ACTOR} | extra
 
 
 def test_spare_equals_migrations(world, db):

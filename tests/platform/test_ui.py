@@ -75,7 +75,7 @@ def test_api_keys_page_is_for_directors_of_this_cae_only(world):
     with tenant_context(world.cae_a):
         from api.keys.services import apikey_create
 
-        key, _ = apikey_create(name="Clé de A", scopes=["ledger:read"])
+        key, _ = apikey_create(name="Clé de A", scopes=["ledger:read"], acting_user=world.user("director_a"))
     assert client_for(world.cae_a, world.user("counsellor_a")).get("/cles-api/").status_code == 403
     page_b = client_for(world.cae_b, world.user("director_b")).get("/cles-api/")
     assert page_b.status_code == 200 and "Clé de A" not in page_b.content.decode()
@@ -87,7 +87,7 @@ def test_api_key_list_query_count_is_constant(world, django_assert_max_num_queri
 
     with tenant_context(world.cae_a):
         for i in range(30):
-            apikey_create(name=f"Clé {i}", scopes=["ledger:read"])
+            apikey_create(name=f"Clé {i}", scopes=["ledger:read"], acting_user=world.user("director_a"))
     client = client_for(world.cae_a, world.user("director_a"))
     with django_assert_max_num_queries(12):
         response = client.get("/cles-api/?q=Cl%C3%A9&page=2")

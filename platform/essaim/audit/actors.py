@@ -41,3 +41,11 @@ def task_actor(name: str) -> SystemActor:
 def command_actor(name: str) -> SystemActor:
     """The actor of a management command run from a shell."""
     return SystemActor(f"commande : {name}"[:80])
+
+
+def actor_user(actor: object) -> User | None:
+    """The user behind an actor, for a `created_by`-style column: None for a system actor (or
+    anything that is not a user)."""
+    from essaim.accounts.models import User
+
+    return actor if isinstance(actor, User) else None

@@ -8,8 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from essaim.audit.actors import Actor
+from essaim.audit.services import audit_record
+
 from .models import Cooperative, Domain
 from .provisioning import schema_migrate, schema_provision
+from .tenancy import tenant_connection
 
 
 def _next_id() -> int:
@@ -35,9 +39,10 @@ def cooperative_create(
     iban: str = "",
     bic: str = "",
     by_migrations: bool = False,
-    acting_user=None,
+    acting_user: Actor,
 ) -> Cooperative:
-    """Create a CAE, its schema and its domain `<slug>.<base domain>`, all or nothing.
+    """Create a CAE, its schema and its domain `<slug>.<base domain>`, all or nothing; audited in
+    the public schema (the network's trail).
 
     The schema name is `cae_<id>`, generated here. Raises ValidationError (French messages) on
     bad input, before anything is written."""
@@ -64,16 +69,19 @@ def cooperative_create(
     if Domain.objects.filter(domain=domain_name).exists():
         raise ValidationError({"slug": "Ce sous-domaine est déjà utilisé."})
 
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     with transaction.atomic():
         cooperative.id = _next_id()
         cooperative.schema_name = f"cae_{cooperative.id}"
         if by_migrations:
             schema_migrate(cooperative.schema_name)
+            provisioned_by = "migrations"
         else:
-            cooperative.provisioned_by = schema_provision(cooperative.schema_name)
+            provisioned_by = cooperative.provisioned_by = schema_provision(cooperative.schema_name)
         cooperative.save()
         Domain.objects.create(domain=domain_name, tenant=cooperative, is_primary=True)
+        audit_record(action="cooperative_create", target=f"cooperative:{cooperative.pk}", acting_user=acting_user,
+                     details={"schema": cooperative.schema_name, "provisioned_by": provisioned_by})
         if settings.TENANT_POOL_SIZE:
             transaction.on_commit(_queue_pool_refill)
     return cooperative

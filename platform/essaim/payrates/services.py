@@ -8,19 +8,21 @@ from pathlib import Path
 
 from django.db import transaction
 
+from essaim.audit.actors import Actor, actor_user
+from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
 from .models import RateTable
 from .rateset import rateset_parse
 
 
-def rate_table_load(*, document: dict, source: str = "", replace: bool = False, acting_user=None,
+def rate_table_load(*, document: dict, source: str = "", replace: bool = False, acting_user: Actor,
                     model=RateTable) -> RateTable:
-    """Store `document` as the table valid from its `valid_from`.
+    """Store `document` as the table valid from its `valid_from`, audited in the public schema.
 
     An open-ended table that starts earlier is closed the day before (so a 2027 table ends 2026's);
     a table for the same date is refused unless `replace`. `model` lets the data migration pass
-    its historical model."""
+    its historical model; that load is not audited (the audit table may not be migrated yet)."""
     rates = rateset_parse(document)
     with transaction.atomic():
         existing = model.objects.select_for_update().filter(valid_from=rates.valid_from).first()
@@ -34,13 +36,19 @@ def rate_table_load(*, document: dict, source: str = "", replace: bool = False, 
         model.objects.filter(valid_from__lt=rates.valid_from, valid_to__isnull=True).update(
             valid_to=rates.valid_from - datetime.timedelta(days=1))
         fields = {"valid_to": rates.valid_to, "document": document, "source": source[:300],
-                  "created_by": acting_user if acting_user is not None and acting_user.is_authenticated else None}
+                  "created_by": actor_user(acting_user)}
         if existing is not None:
             for name, value in fields.items():
                 setattr(existing, name, value)
             existing.save(update_fields=list(fields))
-            return existing
-        return model.objects.create(valid_from=rates.valid_from, **fields)
+            table = existing
+        else:
+            table = model.objects.create(valid_from=rates.valid_from, **fields)
+        if model is RateTable:
+            audit_record(action="rate_table_replace" if existing is not None else "rate_table_load",
+                         target=f"rate_table:{table.pk}", acting_user=acting_user,
+                         details={"valid_from": rates.valid_from.isoformat(), "source": source[:200]})
+        return table
 
 
 MAX_DOCUMENT_BYTES = 1024 * 1024  # the 2026 table is 11 kB

@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +23,7 @@ from essaim.core.errors import AppError
 
 from .models import RateTable
 from .rateset import BLOCKS, FUNDS, rateset_parse
+from .selectors import rate_table_get_for
 from .services import MAX_DOCUMENT_BYTES, document_parse, rate_table_load
 
 HEADCOUNT_LABELS = {"<11": "moins de 11 salarié·es", ">=11": "11 salarié·es et plus", "<50": "moins de 50 salarié·es",
@@ -110,7 +111,7 @@ def table_list(request):
 
 @network_staff_only
 def table_detail(request, pk: int):
-    table = get_object_or_404(RateTable.objects.select_related("created_by"), pk=pk)
+    table = rate_table_get_for(actor=request.user, pk=pk)
     try:
         rates, error = rateset_parse(table.document), None
     except AppError as exc:  # stored before a validation rule existed: shown as it is
@@ -150,7 +151,7 @@ def table_detail(request, pk: int):
 @network_staff_only
 def table_json(request, pk: int):
     """The stored document, to start next year's file from."""
-    table = get_object_or_404(RateTable, pk=pk)
+    table = rate_table_get_for(actor=request.user, pk=pk)
     response = HttpResponse(json.dumps(table.document, ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bareme-{table.valid_from:%Y-%m-%d}.json"'

@@ -78,7 +78,7 @@ def test_publication_fails_if_the_audit_fails(collected, world):
     release.audit = {**release.audit, "ok": False}
     release.save(update_fields=["audit"])
     with pytest.raises(AppError) as exc:
-        release_publish(release=release, acting_user=None)
+        release_publish(release=release, acting_user=world.user("network_staff"))
     assert exc.value.code == "release_audit_failed"
     release.refresh_from_db()
     assert not release.is_published
@@ -93,7 +93,7 @@ def test_publication_fails_if_the_stored_pattern_leaks(collected, world):
     leak.status, leak.value = "published", Decimal(1)
     leak.save(update_fields=["status", "value"])
     with pytest.raises(AppError) as exc:
-        release_publish(release=release, acting_user=None)
+        release_publish(release=release, acting_user=world.user("network_staff"))
     assert exc.value.code == "release_audit_failed"
 
 
@@ -110,7 +110,7 @@ def test_publication_fails_if_the_contributions_changed(collected, world):
         Site.objects.create(name="Permanence nouvelle", city="Reims", department="51")
     collection_run(cooperative=coop, year=2026, today=AS_OF)
     with pytest.raises(AppError) as exc:
-        release_publish(release=release, acting_user=None)
+        release_publish(release=release, acting_user=world.user("network_staff"))
     assert exc.value.code == "release_sources_changed"
 
 
@@ -140,9 +140,9 @@ def test_standings_are_sealed(collected, world):
 
 def test_settings_are_snapshotted_and_used(collected, world):
     strict = DisclosureSettings(count_min_people=5)
-    release = release_create(period="2026", acting_user=None, settings=strict)
+    release = release_create(period="2026", acting_user=world.user("network_staff"), settings=strict)
     assert release.parameters["count_min_people"] == "5"
-    default = release_create(period="2026", acting_user=None)
+    default = release_create(period="2026", acting_user=world.user("network_staff"))
     strict_suppressed = release.audit["sensitive_cells"]
     assert strict_suppressed >= default.audit["sensitive_cells"]
     assert Release.objects.count() == 2
@@ -255,7 +255,8 @@ def test_two_prepares_at_once_number_their_versions(collected, world, django_db_
     from tests.conftest import run_in_parallel
 
     try:
-        outcomes = run_in_parallel(lambda _: release_create(period="2025").version, [1, 2, 3],
+        outcomes = run_in_parallel(lambda _: release_create(period="2025",
+                                                            acting_user=world.user("network_staff")).version, [1, 2, 3],
                                    cooperative=world.cae_a, django_db_blocker=django_db_blocker, timeout=300)
         assert sorted(map(str, outcomes)) == ["1", "2", "3"], outcomes
     finally:
@@ -282,9 +283,10 @@ def test_the_demo_ends_with_a_published_release(collected, world):
 # -- the thresholds come from the settings -----------------------------------------------------
 
 def test_configured_thresholds_change_the_suppression_and_are_recorded(collected, world, settings):
-    default = release_create(period="2026")
+    network_staff = world.user("network_staff")
+    default = release_create(period="2026", acting_user=network_staff)
     settings.ESSAIM_DISCLOSURE = {**settings.ESSAIM_DISCLOSURE, "count_min_people": 8, "magnitude_min_people": 40}
-    strict = release_create(period="2026")
+    strict = release_create(period="2026", acting_user=network_staff)
     assert (default.parameters["count_min_people"], strict.parameters["count_min_people"]) == ("3", "8")
     assert strict.parameters["magnitude_min_people"] == "40"
     assert strict.audit["sensitive_cells"] > default.audit["sensitive_cells"]
@@ -296,7 +298,7 @@ def test_configured_thresholds_change_the_suppression_and_are_recorded(collected
     assert published_small_counts(default) > 0 and published_small_counts(strict) == 0
     # Published with the settings it recorded (re-audited with them), whatever the settings now.
     settings.ESSAIM_DISCLOSURE = {}
-    assert release_publish(release=strict).is_published
+    assert release_publish(release=strict, acting_user=network_staff).is_published
 
 
 def test_thresholds_are_read_from_the_environment():
@@ -334,6 +336,6 @@ def test_impossible_thresholds_stop_everything(settings):
 
 def test_a_protection_out_of_time_is_refused_in_french_and_creates_nothing(collected, world):
     with pytest.raises(AppError, match="n'ont pas pu être protégés") as refused:
-        release_create(period="2026", acting_user=None, settings=DisclosureSettings(protection_seconds=0))
+        release_create(period="2026", acting_user=world.user("network_staff"), settings=DisclosureSettings(protection_seconds=0))
     assert refused.value.code == "release_protection_failed"
     assert not Release.objects.exists() and not ReleaseCell.objects.exists()

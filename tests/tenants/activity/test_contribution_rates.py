@@ -18,7 +18,7 @@ from tenants.activity.contributions import contribution_rate_on, contribution_ra
 from tenants.activity.models import ActivitySettings, ContributionRate
 from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise, payment_record
 from tests.conftest import client_for, host_of, tenant_context
-from tests.factories import make_customer, make_person
+from tests.factories import TEST_ACTOR, make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 YEAR = date.today().year - 1
@@ -32,13 +32,16 @@ def activity(in_cae_a):
 
 def issue(person, customer, on: date, amount="1000.00"):
     return invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
-                                                         lines=[LineInput("Conseil", "1", amount)]), on=on)
+                                                         lines=[LineInput("Conseil", "1", amount)],
+                                                         acting_user=TEST_ACTOR), on=on,
+                            acting_user=TEST_ACTOR)
 
 
 def test_a_rate_changed_mid_year_applies_from_its_date_invoiced_basis(activity):
     person, customer = activity
-    contribution_rate_set(valid_from=date(2000, 1, 1), rate="10")
-    contribution_rate_set(valid_from=date(YEAR, 7, 15), rate="12,5", note="AG de juin")
+    contribution_rate_set(valid_from=date(2000, 1, 1), rate="10", acting_user=TEST_ACTOR)
+    contribution_rate_set(valid_from=date(YEAR, 7, 15), rate="12,5", note="AG de juin",
+                          acting_user=TEST_ACTOR)
     issue(person, customer, date(YEAR, 6, 20))
     issue(person, customer, date(YEAR, 7, 10))
     issue(person, customer, date(YEAR, 7, 15), "333.33")
@@ -58,10 +61,10 @@ def test_collected_basis_takes_the_rate_on_the_payment_date(activity):
     person, customer = activity
     ActivitySettings.objects.update_or_create(pk=ActivitySettings.current().pk,
                                               defaults={"contribution_basis": "collected"})
-    contribution_rate_set(valid_from=date(YEAR, 7, 1), rate="8")
+    contribution_rate_set(valid_from=date(YEAR, 7, 1), rate="8", acting_user=TEST_ACTOR)
     invoice = issue(person, customer, date(YEAR, 6, 10))  # 1200 TTC
-    payment_record(invoice=invoice, amount="600.00", received_on=date(YEAR, 6, 30))
-    payment_record(invoice=invoice, amount="600.00", received_on=date(YEAR, 7, 1))
+    payment_record(invoice=invoice, amount="600.00", received_on=date(YEAR, 6, 30), acting_user=TEST_ACTOR)
+    payment_record(invoice=invoice, amount="600.00", received_on=date(YEAR, 7, 1), acting_user=TEST_ACTOR)
     months = account_statement(entrepreneur=person, year=YEAR)
     # before the first dated rate: the registry's (10 % for CAE A)
     assert (months[5].collected, months[5].contribution) == (Decimal("500.00"), Decimal("50.00"))
@@ -103,23 +106,25 @@ def test_the_migration_seeds_the_registry_rate_once(in_cae_a, cae_a):
     ],
 )
 def test_bad_rates_are_refused_in_french_and_nothing_written(in_cae_a, valid_from, rate, code, message):
-    contribution_rate_set(valid_from=date(2000, 1, 1), rate="10")
+    contribution_rate_set(valid_from=date(2000, 1, 1), rate="10", acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match=message) as refused:
-        contribution_rate_set(valid_from=valid_from, rate=rate)
+        contribution_rate_set(valid_from=valid_from, rate=rate, acting_user=TEST_ACTOR)
     assert refused.value.code == code
     assert list(ContributionRate.objects.values_list("rate", flat=True)) == [Decimal("10.00")]
 
 
 def test_a_note_with_a_nul_byte_is_refused_in_french(in_cae_a):
     with pytest.raises(AppError, match="caractère nul") as refused:
-        contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="10", note="CA\x00")
+        contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="10", note="CA\x00", acting_user=TEST_ACTOR)
     assert (refused.value.code, refused.value.field) == ("contribution_rate_invalid", "note")
     assert not ContributionRate.objects.exists()
 
 
 def test_bounds_are_accepted(in_cae_a):
-    assert contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="0").rate == Decimal("0")
-    assert contribution_rate_set(valid_from=date(YEAR, 2, 1), rate="50").rate == Decimal("50")
+    assert contribution_rate_set(valid_from=date(YEAR, 1, 1), rate="0",
+                                 acting_user=TEST_ACTOR).rate == Decimal("0")
+    assert contribution_rate_set(valid_from=date(YEAR, 2, 1), rate="50",
+                                 acting_user=TEST_ACTOR).rate == Decimal("50")
 
 
 def test_the_page_is_for_director_and_accounts_of_this_cae(world):

@@ -23,7 +23,7 @@ from tenants.activity.services import (
     payment_record,
 )
 from tests.conftest import client_for, tenant_context
-from tests.factories import make_customer, make_person
+from tests.factories import TEST_ACTOR, make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,9 @@ LINES = [LineInput("Logo", "1", "1000.00"), LineInput("Charte graphique", "2", "
 def issued(in_cae_a):
     person = make_person()
     customer = make_customer(person, "Boulangerie Dupont", siren="732829320")
-    invoice = invoice_create_draft(entrepreneur=person, customer=customer, lines=LINES)
-    return invoice_finalise(invoice=invoice, on=date(2026, 4, 1))
+    invoice = invoice_create_draft(entrepreneur=person, customer=customer, lines=LINES,
+                                   acting_user=TEST_ACTOR)
+    return invoice_finalise(invoice=invoice, on=date(2026, 4, 1), acting_user=TEST_ACTOR)
 
 
 def lines_of(document) -> list[tuple]:
@@ -47,22 +48,25 @@ def lines_of(document) -> list[tuple]:
 
 def test_a_full_credit_note_issued_brings_the_balance_to_zero(issued):
     assert invoice_payment_state(issued, today=date(2026, 4, 2)) == "open"
-    note = invoice_finalise(invoice=credit_note_create(invoice=issued), on=date(2026, 4, 2))
+    note = invoice_finalise(invoice=credit_note_create(invoice=issued,
+                                                       acting_user=TEST_ACTOR), on=date(2026, 4, 2),
+                            acting_user=TEST_ACTOR)
     assert note.total_incl_vat == Decimal("-1800.00") and note.number == "AV2026-00001"
     assert invoice_balance(issued) == Decimal("0.00")
     assert invoice_payment_state(issued, today=date(2026, 9, 1)) == "credited"  # not overdue: nothing is due
     assert aged_receivables(today=date(2026, 9, 1)) == []
     with pytest.raises(AppError) as refused:
-        payment_record(invoice=issued, amount="0.01", received_on=date(2026, 4, 3))
+        payment_record(invoice=issued, amount="0.01", received_on=date(2026, 4, 3), acting_user=TEST_ACTOR)
     assert refused.value.code == "payment_exceeds_balance"
     with pytest.raises(AppError) as refused:
-        credit_note_create(invoice=issued, lines=[LineInput("Encore", "1", "0.01")])
+        credit_note_create(invoice=issued, lines=[LineInput("Encore", "1", "0.01")], acting_user=TEST_ACTOR)
     assert refused.value.code == "credit_note_exceeds_invoice"
 
 
 def test_a_partial_then_the_remainder_both_issued_reach_zero(issued):
-    partial = credit_note_create(invoice=issued, lines=[LineInput("Charte graphique", "1", "250.00")])
-    invoice_finalise(invoice=partial, on=date(2026, 4, 5))
+    partial = credit_note_create(invoice=issued, lines=[LineInput("Charte graphique", "1", "250.00")],
+                                 acting_user=TEST_ACTOR)
+    invoice_finalise(invoice=partial, on=date(2026, 4, 5), acting_user=TEST_ACTOR)
     assert invoice_balance(issued) == Decimal("1500.00")  # 1800 − 300
     # A partly credited invoice is not "partly paid": nothing was paid.
     assert invoice_payment_state(issued, today=date(2026, 4, 6)) == "open"
@@ -70,8 +74,10 @@ def test_a_partial_then_the_remainder_both_issued_reach_zero(issued):
     assert [(line.description, line.quantity) for line in remainder] == [("Logo", Decimal("1")),
                                                                          ("Charte graphique", Decimal("1"))]
     with pytest.raises(AppError, match="dépasse le reste"):
-        credit_note_create(invoice=issued)  # the whole invoice no longer remains
-    rest = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=remainder), on=date(2026, 4, 6))
+        credit_note_create(invoice=issued, acting_user=TEST_ACTOR)  # the whole invoice no longer remains
+    rest = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=remainder,
+                                                       acting_user=TEST_ACTOR), on=date(2026, 4, 6),
+                            acting_user=TEST_ACTOR)
     assert rest.total_incl_vat == Decimal("-1500.00") and rest.number == "AV2026-00002"
     assert invoice_balance(issued) == Decimal("0.00")
     assert invoice_payment_state(issued, today=date(2026, 6, 1)) == "credited"
@@ -79,9 +85,10 @@ def test_a_partial_then_the_remainder_both_issued_reach_zero(issued):
 
 
 def test_paid_in_part_then_the_rest_credited_is_settled(issued):
-    payment_record(invoice=issued, amount="600.00", received_on=date(2026, 4, 3))
-    note = credit_note_create(invoice=issued, lines=[LineInput("Geste commercial", "1", "1000.00")])
-    invoice_finalise(invoice=note, on=date(2026, 4, 4))
+    payment_record(invoice=issued, amount="600.00", received_on=date(2026, 4, 3), acting_user=TEST_ACTOR)
+    note = credit_note_create(invoice=issued, lines=[LineInput("Geste commercial", "1", "1000.00")],
+                              acting_user=TEST_ACTOR)
+    invoice_finalise(invoice=note, on=date(2026, 4, 4), acting_user=TEST_ACTOR)
     assert invoice_balance(issued) == Decimal("0.00")
     assert invoice_payment_state(issued, today=date(2026, 6, 1)) == "paid"
     # Another line than the invoice's: the remainder is offered per VAT rate.
@@ -96,54 +103,64 @@ def test_paid_in_part_then_the_rest_credited_is_settled(issued):
 ])
 def test_over_crediting_is_refused_and_nothing_written(issued, lines, message):
     with pytest.raises(AppError, match=re.escape(message)) as refused:
-        credit_note_create(invoice=issued, lines=lines)
+        credit_note_create(invoice=issued, lines=lines, acting_user=TEST_ACTOR)
     assert refused.value.code == "credit_note_exceeds_invoice"
     assert not Invoice.objects.filter(kind="credit_note").exists()
 
 
 def test_editing_a_credit_note_draft_keeps_within_what_remains(issued):
-    first = credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "200.00")])  # 240 TTC
-    second = credit_note_create(invoice=issued, lines=[LineInput("Solde", "1", "1300.00")])  # 1560 TTC
+    first = credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "200.00")],
+                               acting_user=TEST_ACTOR)  # 240 TTC
+    second = credit_note_create(invoice=issued, lines=[LineInput("Solde", "1", "1300.00")],
+                                acting_user=TEST_ACTOR)  # 1560 TTC
     # The other draft holds 1560 of the 1800: this one can hold 240 at most.
     with pytest.raises(AppError) as refused:
-        invoice_update_draft(invoice=first, lines=[LineInput("Remise", "1", "200.01")])
+        invoice_update_draft(invoice=first, lines=[LineInput("Remise", "1", "200.01")],
+                             acting_user=TEST_ACTOR)
     assert refused.value.code == "credit_note_exceeds_invoice"
     assert lines_of(first) == [("Remise", Decimal("1.000"), Decimal("200.00"), "20.00")]
     first.refresh_from_db()
     assert first.total_incl_vat == Decimal("-240.00")
     # Within what remains (its own amount does not count against itself).
-    edited = invoice_update_draft(invoice=first, lines=[LineInput("Remise", "1", "150.00")])
+    edited = invoice_update_draft(invoice=first, lines=[LineInput("Remise", "1", "150.00")],
+                                  acting_user=TEST_ACTOR)
     assert edited.total_incl_vat == Decimal("-180.00")
-    assert invoice_update_draft(invoice=second, lines=[LineInput("Solde", "1", "1350.00")]).total_incl_vat == \
+    assert invoice_update_draft(invoice=second, lines=[LineInput("Solde", "1", "1350.00")],
+                                acting_user=TEST_ACTOR).total_incl_vat == \
         Decimal("-1620.00")
     with pytest.raises(AppError, match="taux de TVA de 10 %"):
-        invoice_update_draft(invoice=second, lines=[LineInput("Solde", "1", "1", "10.00")])
+        invoice_update_draft(invoice=second, lines=[LineInput("Solde", "1", "1", "10.00")],
+                             acting_user=TEST_ACTOR)
     with pytest.raises(AppError) as refused:
         invoice_update_draft(invoice=second, lines=[LineInput("Solde", "1", "1350.00")],
-                             customer=make_customer(issued.entrepreneur, "Autre client", siren="552100554"))
+                             customer=make_customer(issued.entrepreneur, "Autre client", siren="552100554"),
+                             acting_user=TEST_ACTOR)
     assert refused.value.code == "credit_note_customer_fixed"
 
 
 def test_editing_an_invoice_draft_and_its_customer(issued):
     person = issued.entrepreneur
-    draft = invoice_create_draft(entrepreneur=person, customer=issued.customer, lines=LINES)
+    draft = invoice_create_draft(entrepreneur=person, customer=issued.customer, lines=LINES,
+                                 acting_user=TEST_ACTOR)
     other_customer = make_customer(person, "Épicerie Martin", siren="552100554")
     edited = invoice_update_draft(invoice=draft, lines=[LineInput("Site", "1", "100")], customer=other_customer,
-                                  purchase_order="BC-12")
+                                  purchase_order="BC-12", acting_user=TEST_ACTOR)
     assert (edited.customer, edited.purchase_order, edited.total_incl_vat) == (other_customer, "BC-12",
                                                                                Decimal("120.00"))
     stranger = make_customer(make_person(first_name="Paul", last_name="Autre"), "Client de Paul", siren="552100554")
     with pytest.raises(AppError) as refused:
-        invoice_update_draft(invoice=draft, lines=[LineInput("Site", "1", "100")], customer=stranger)
+        invoice_update_draft(invoice=draft, lines=[LineInput("Site", "1", "100")], customer=stranger,
+                             acting_user=TEST_ACTOR)
     assert refused.value.code == "customer_of_another_activity"
     draft.refresh_from_db()
     assert draft.customer == other_customer
     with pytest.raises(AppError, match="ne se modifie plus"):
-        invoice_update_draft(invoice=issued, lines=[LineInput("x", "1", "1")])
-    note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("R", "1", "1")]),
-                            on=date(2026, 4, 2))
+        invoice_update_draft(invoice=issued, lines=[LineInput("x", "1", "1")], acting_user=TEST_ACTOR)
+    note = invoice_finalise(invoice=credit_note_create(invoice=issued, lines=[LineInput("R", "1", "1")],
+                                                       acting_user=TEST_ACTOR),
+                            on=date(2026, 4, 2), acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match="ne se modifie plus"):
-        invoice_update_draft(invoice=note, lines=[LineInput("R", "1", "2")])
+        invoice_update_draft(invoice=note, lines=[LineInput("R", "1", "2")], acting_user=TEST_ACTOR)
 
 
 # -- the pages ----------------------------------------------------------------------------------
@@ -151,15 +168,18 @@ def test_editing_an_invoice_draft_and_its_customer(issued):
 
 @pytest.fixture
 def pages(world):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         me = make_person(user=world.user("entrepreneur_a"))
         other = make_person(first_name="Paul", last_name="Autre")
         mine = make_customer(me, "Client de Léa", siren="732829320")
         theirs = make_customer(other, "Client de Paul", siren="552100554")
-        my_draft = invoice_create_draft(entrepreneur=me, customer=mine, lines=LINES)
-        their_draft = invoice_create_draft(entrepreneur=other, customer=theirs, lines=[LineInput("Secret", "1", "9")])
-        issued = invoice_finalise(invoice=invoice_create_draft(entrepreneur=me, customer=mine, lines=LINES),
-                                  on=date.today())
+        my_draft = invoice_create_draft(entrepreneur=me, customer=mine, lines=LINES, acting_user=accounts_a)
+        their_draft = invoice_create_draft(entrepreneur=other, customer=theirs, lines=[LineInput("Secret", "1", "9")],
+                                           acting_user=accounts_a)
+        issued = invoice_finalise(invoice=invoice_create_draft(entrepreneur=me, customer=mine, lines=LINES,
+                                                               acting_user=accounts_a),
+                                  on=date.today(), acting_user=accounts_a)
     return {"me": me, "mine": mine, "my_draft": my_draft, "their_draft": their_draft, "issued": issued}
 
 
@@ -249,7 +269,8 @@ def test_accounts_credit_part_then_the_rest_through_the_page(world, pages):
 def test_only_director_and_accounts_of_this_cae_establish_or_edit_credit_notes(world, pages):
     issued = pages["issued"]
     with tenant_context(world.cae_a):
-        note = credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "10")])
+        note = credit_note_create(invoice=issued, lines=[LineInput("Remise", "1", "10")],
+                                  acting_user=world.user("accounts_a"))
     for role in ("entrepreneur_a", "counsellor_a"):
         client = client_for(world.cae_a, world.user(role))
         assert client.get(f"/activite/factures/{issued.pk}/avoir/").status_code == 403

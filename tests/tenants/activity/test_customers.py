@@ -14,7 +14,7 @@ from tenants.activity.facturx import invoice_facturx_xml
 from tenants.activity.models import Customer
 from tenants.activity.services import LineInput, customer_create, invoice_create_draft, invoice_finalise
 from tests.conftest import client_for, tenant_context
-from tests.factories import make_person
+from tests.factories import TEST_ACTOR, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def person(in_cae_a):
      "billing_city": "Rome", "country": "IT"},
 ])
 def test_eu_customers_are_accepted(person, fields):
-    customer = customer_create(entrepreneur=person, **fields)
+    customer = customer_create(entrepreneur=person, acting_user=TEST_ACTOR, **fields)
     customer.refresh_from_db()
     assert customer.country == fields["country"]
     assert customer.vat_number == fields.get("vat_number", "").replace(" ", "")
@@ -61,18 +61,22 @@ def test_eu_customers_are_accepted(person, fields):
 )
 def test_bad_customers_are_refused_in_french_and_nothing_written(person, fields, field, message):
     with pytest.raises(ValidationError) as refused:
-        customer_create(entrepreneur=person, **(BASE | fields))
+        customer_create(entrepreneur=person, acting_user=TEST_ACTOR, **(BASE | fields))
     assert field in refused.value.message_dict and message in " ".join(refused.value.message_dict[field])
     assert not Customer.objects.exists()
 
 
 def test_a_foreign_customer_reaches_the_invoice_and_its_xml(world):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         person = make_person()
-        customer = customer_create(entrepreneur=person, **BERLIN, delivery_address="Lager, Hafenstraße 2, Hamburg")
+        customer = customer_create(entrepreneur=person, **BERLIN, delivery_address="Lager, Hafenstraße 2, Hamburg",
+                                   acting_user=accounts_a)
         invoice = invoice_finalise(invoice=invoice_create_draft(
             entrepreneur=person, customer=customer, lines=[LineInput("Beratung", "1", "100")],
-            exemption_mention="Autoliquidation, art. 283-2 du CGI", operation="services"), on=date(2026, 3, 2))
+            exemption_mention="Autoliquidation, art. 283-2 du CGI", operation="services",
+                                                                acting_user=accounts_a), on=date(2026, 3, 2),
+                                   acting_user=accounts_a)
         assert invoice.issued_as["buyer"]["country"] == "DE"
         xml = invoice_facturx_xml(invoice=invoice, cooperative=world.cae_a)  # checked against the XSD
     tree = etree.fromstring(xml)

@@ -40,15 +40,17 @@ def person(world):
 
 
 def test_expense_lifecycle_and_postings(world, person):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         claim = expense_submit(entrepreneur=person, lines=[
             ExpenseInput(date.today(), "travel", "Train Reims–Paris", "60.00", "10.00",
                          SimpleUploadedFile("billet.pdf", PDF, content_type="application/pdf")),
-            ExpenseInput(date.today(), "supplies", "Papeterie", "24.00", "4.00")])
-        expense_approve(claim=claim)
+            ExpenseInput(date.today(), "supplies", "Papeterie", "24.00", "4.00")],
+                               acting_user=world.user("entrepreneur_a"))
+        expense_approve(claim=claim, acting_user=accounts_a)
         with pytest.raises(AppError, match="déjà été traitée"):
-            expense_reject(claim=claim, reason="trop tard")
-        expense_reimburse(claim=claim, on=date.today())
+            expense_reject(claim=claim, reason="trop tard", acting_user=accounts_a)
+        expense_reimburse(claim=claim, on=date.today(), acting_user=accounts_a)
         claim.refresh_from_db()
         assert claim.status == ExpenseClaim.Status.REIMBURSED
         sums = dict(EntryLine.objects.values_list("account").annotate(d=Sum("debit")))
@@ -73,7 +75,7 @@ def test_expense_lifecycle_and_postings(world, person):
 def test_bad_expenses_are_refused_and_nothing_written(world, person, item, message):
     with tenant_context(world.cae_a):
         with pytest.raises(AppError, match=message):
-            expense_submit(entrepreneur=person, lines=[item])
+            expense_submit(entrepreneur=person, lines=[item], acting_user=world.user("entrepreneur_a"))
         assert ExpenseClaim.objects.count() == 0
 
 
@@ -101,14 +103,17 @@ def test_pages_receipts_and_isolation(world, person):
 
 
 def test_account_reconciles_with_the_journal(world, person):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         customer = make_customer(person)
         year = date.today().year
         first = invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer, lines=[
-            LineInput("Conseil", "3", "333.33")]), on=date(year, 1, 15))
-        invoice_finalise(invoice=credit_note_create(invoice=first, lines=[LineInput("Remise", "1", "99.99")]),
-                         on=date(year, 1, 20))
-        payment_record(invoice=first, amount="600.00", received_on=date(year, 1, 25))
+            LineInput("Conseil", "3", "333.33")], acting_user=accounts_a), on=date(year, 1, 15),
+                                 acting_user=accounts_a)
+        invoice_finalise(invoice=credit_note_create(invoice=first, lines=[LineInput("Remise", "1", "99.99")],
+                                                    acting_user=accounts_a),
+                         on=date(year, 1, 20), acting_user=accounts_a)
+        payment_record(invoice=first, amount="600.00", received_on=date(year, 1, 25), acting_user=accounts_a)
         months = account_statement(entrepreneur=person, year=year)
         january = months[0]
         assert january.invoiced == Decimal("900.00")  # 999.99 − 99.99

@@ -26,7 +26,7 @@ from tenants.activity.services import (
 )
 from tenants.activity.totals import compute_totals
 from tests.conftest import client_for, tenant_context
-from tests.factories import make_customer, make_person, siren_from, siret_from
+from tests.factories import TEST_ACTOR, make_customer, make_person, siren_from, siret_from
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ EXEMPTION = "Exonération de TVA, art. 261-4-4° a du CGI (formation professionn
 
 @pytest.fixture
 def docs(world):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         me = make_person(user=world.user("entrepreneur_a"))
         other = make_person(first_name="Paul", last_name="Autre", gender="M")
@@ -51,19 +52,21 @@ def docs(world):
             LineInput("Livraison", "1", "45.10", "10.00"),
             LineInput("Livre", "3", "12.99", "5.50", "unité"),
             LineInput("Presse", "7", "1.33", "2.10"),
-        ], purchase_order="BC-2026-117"), on=date(2026, 3, 2))
+        ], purchase_order="BC-2026-117", acting_user=accounts_a), on=date(2026, 3, 2), acting_user=accounts_a)
         exempt = invoice_finalise(invoice=invoice_create_draft(entrepreneur=me, customer=person, lines=[
             LineInput("Formation InDesign (2 jours)", "14", "55.50", "0.00", "heure"),
             LineInput("Support de cours", "1", "20.00", "20.00"),
-        ], exemption_mention=EXEMPTION), on=date(2026, 3, 3))
+        ], exemption_mention=EXEMPTION, acting_user=accounts_a), on=date(2026, 3, 3), acting_user=accounts_a)
         note = invoice_finalise(invoice=credit_note_create(invoice=several, lines=[
             LineInput("Livraison non effectuée", "1", "45.10", "10.00"),
             LineInput("Remise conception", "0.5", "333.33", "20.00", "jour"),
-        ]), on=date(2026, 3, 10))
+        ], acting_user=accounts_a), on=date(2026, 3, 10), acting_user=accounts_a)
         theirs = invoice_finalise(invoice=invoice_create_draft(
             entrepreneur=other, customer=make_customer(other, "Client de Paul"),
-            lines=[LineInput("Secret", "1", "999")]), on=date(2026, 3, 11))
-        draft = invoice_create_draft(entrepreneur=me, customer=company, lines=[LineInput("Devis", "1", "10")])
+            lines=[LineInput("Secret", "1", "999")], acting_user=accounts_a), on=date(2026, 3, 11),
+                                  acting_user=accounts_a)
+        draft = invoice_create_draft(entrepreneur=me, customer=company, lines=[LineInput("Devis", "1", "10")],
+                                     acting_user=accounts_a)
     return {"several": several, "exempt": exempt, "note": note, "theirs": theirs, "draft": draft,
             "company": company}
 
@@ -211,7 +214,9 @@ def test_an_individual_buyer_has_no_siren_and_is_b2c(world, docs):
 
 def _issue_for(person, customer, description="Mise en page", amount="800"):
     return invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
-                                                         lines=[LineInput(description, "1", amount)]))
+                                                         lines=[LineInput(description, "1", amount)],
+                                                         acting_user=TEST_ACTOR),
+                            acting_user=TEST_ACTOR)
 
 
 def test_trading_name_and_bank_account_of_the_cae(world, docs, monkeypatch):

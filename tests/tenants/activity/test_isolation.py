@@ -24,6 +24,7 @@ PDF = b"%PDF-1.4\n%receipt of Zelie\n"
 def zelie(world):
     """Another entrepreneur of CAE A, with her own login, an issued invoice and an expense claim
     with a receipt. `entrepreneur_a` is Léa, a different activity of the same CAE."""
+    accounts_a = world.user("accounts_a")
     neighbour = UserFactory(email="zelie@exemple.fr")
     MembershipFactory(user=neighbour, cooperative=world.cae_a, role=Membership.Role.ENTREPRENEUR)
     with tenant_context(world.cae_a):
@@ -31,10 +32,13 @@ def zelie(world):
         person = make_person(first_name="Zélie", last_name="Confidentielle", user=neighbour)
         customer = make_customer(person, "Client Confidentiel", siren="732829320")
         invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
-                                                      lines=[LineInput("Mission", "1", "4321.00")]), on=date.today())
+                                                      lines=[LineInput("Mission", "1", "4321.00")],
+                                                      acting_user=accounts_a), on=date.today(),
+                         acting_user=accounts_a)
         claim = expense_submit(entrepreneur=person, lines=[ExpenseInput(
             date.today(), "travel", "Train secret", "87.65", "14.61",
-            SimpleUploadedFile("billet.pdf", PDF, content_type="application/pdf"))])
+            SimpleUploadedFile("billet.pdf", PDF, content_type="application/pdf"))],
+                               acting_user=world.user("entrepreneur_a"))
         line = claim.lines.get()
     return {"user": neighbour, "person": person, "claim": claim, "line": line}
 

@@ -14,18 +14,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(world):
+    accounts_a = world.user("accounts_a")
+    counsellor_a = world.user("counsellor_a")
     with tenant_context(world.cae_a):
         site = Site.objects.create(name="Reims", kind="head_office", city="Reims", department="51")
-        me = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F")
+        me = entrepreneur_create(site=site, first_name="Léa", last_name="Martin", gender="F",
+                                 acting_user=counsellor_a)
         me.user = world.user("entrepreneur_a")
         me.save(update_fields=["user"])
-        other = entrepreneur_create(site=site, first_name="Paul", last_name="Autre", gender="M")
+        other = entrepreneur_create(site=site, first_name="Paul", last_name="Autre", gender="M",
+                                    acting_user=counsellor_a)
         mine = customer_create(entrepreneur=me, name="Client de Léa", billing_address="1 rue",
-                               billing_postal_code="51100", billing_city="Reims")
+                               billing_postal_code="51100", billing_city="Reims", acting_user=accounts_a)
         theirs = customer_create(entrepreneur=other, name="Client de Paul", billing_address="2 rue",
-                                 billing_postal_code="51100", billing_city="Reims")
+                                 billing_postal_code="51100", billing_city="Reims", acting_user=accounts_a)
         their_invoice = invoice_create_draft(entrepreneur=other, customer=theirs,
-                                             lines=[LineInput("Secret", "1", "999")])
+                                             lines=[LineInput("Secret", "1", "999")], acting_user=accounts_a)
     return {"me": me, "mine": mine, "theirs": theirs, "their_invoice": their_invoice}
 
 
@@ -90,7 +94,7 @@ def test_payment_through_the_page_and_receivables(world, setup):
     from tenants.activity.services import invoice_finalise
 
     with tenant_context(world.cae_a):
-        issued = invoice_finalise(invoice=setup["their_invoice"])
+        issued = invoice_finalise(invoice=setup["their_invoice"], acting_user=world.user("accounts_a"))
     accounts = client_for(world.cae_a, world.user("accounts_a"))
     bad = accounts.post(f"/activite/factures/{issued.pk}/action/", {"action": "payment", "received_on": "hier",
                                                                     "amount": "10"}, follow=True)
@@ -112,7 +116,7 @@ def test_junk_in_the_invoice_pages_is_refused_without_a_500(world, setup):
     from tenants.activity.services import invoice_finalise
 
     with tenant_context(world.cae_a):
-        issued = invoice_finalise(invoice=setup["their_invoice"])
+        issued = invoice_finalise(invoice=setup["their_invoice"], acting_user=world.user("accounts_a"))
     accounts = client_for(world.cae_a, world.user("accounts_a"))
     accounts.raise_request_exception = False
     # A NUL character is refused at the edge (RejectNulMiddleware), in French, naming the field.
@@ -137,6 +141,7 @@ def test_junk_in_the_invoice_pages_is_refused_without_a_500(world, setup):
 
 
 def test_receivables_are_searched_filtered_charted_in_constant_queries(world, setup):
+    accounts_a = world.user("accounts_a")
     from datetime import date, timedelta
 
     from django.db import connection
@@ -146,9 +151,12 @@ def test_receivables_are_searched_filtered_charted_in_constant_queries(world, se
 
     today = date.today()
     with tenant_context(world.cae_a):
-        old = invoice_finalise(invoice=setup["their_invoice"], on=today - timedelta(days=75))  # 45 days late
+        old = invoice_finalise(invoice=setup["their_invoice"], on=today - timedelta(days=75),
+                               acting_user=accounts_a)  # 45 days late
         recent = invoice_finalise(invoice=invoice_create_draft(
-            entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput("Récent", "1", "100")]), on=today)
+            entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput("Récent", "1", "100")],
+                                                               acting_user=accounts_a), on=today,
+                                  acting_user=accounts_a)
     accounts = client_for(world.cae_a, world.user("accounts_a"))
     page = accounts.get("/activite/creances/").content.decode()
     assert old.number in page and recent.number in page and "<svg" in page and "1318,80 €" in page
@@ -166,7 +174,9 @@ def test_receivables_are_searched_filtered_charted_in_constant_queries(world, se
     with tenant_context(world.cae_a):
         for n in range(5):
             invoice_finalise(invoice=invoice_create_draft(
-                entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput(f"Encore {n}", "1", "10")]), on=today)
+                entrepreneur=setup["me"], customer=setup["mine"], lines=[LineInput(f"Encore {n}", "1", "10")],
+                                                          acting_user=accounts_a), on=today,
+                             acting_user=accounts_a)
     assert queries() == few
 
 

@@ -22,7 +22,7 @@ from tenants.activity.quotes import (
 from tenants.activity.selectors import quotes_filter
 from tenants.activity.services import LineInput, invoice_delete, invoice_finalise
 from tests.conftest import client_for, host_of, tenant_context
-from tests.factories import make_customer, make_person
+from tests.factories import TEST_ACTOR, make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,8 @@ def activity(in_cae_a):
 
 
 def draft(person, customer, lines=None, **kwargs):
-    return quote_create(entrepreneur=person, customer=customer, lines=LINES[:1] if lines is None else lines, **kwargs)
+    return quote_create(entrepreneur=person, customer=customer, lines=LINES[:1] if lines is None else lines,
+                        acting_user=TEST_ACTOR, **kwargs)
 
 
 def test_lifecycle_numbering_and_conversion_to_the_cent(activity):
@@ -46,31 +47,33 @@ def test_lifecycle_numbering_and_conversion_to_the_cent(activity):
     today = date.today()
     quote = draft(person, customer, subject="Identité visuelle")
     assert quote.status == Quote.Status.DRAFT and quote.number is None
-    quote = quote_update_draft(quote=quote, lines=LINES, exemption_mention=MENTION, subject="Identité et formation")
+    quote = quote_update_draft(quote=quote, lines=LINES, exemption_mention=MENTION, subject="Identité et formation",
+                               acting_user=TEST_ACTOR)
     assert quote.lines.count() == 3
     # 999.99 at 20 % + 49.98 (2.5 × 19.99 = 49.975 → 49.98) at 5.5 % + 800 exempt
     assert (quote.total_excl_vat, quote.total_vat, quote.total_incl_vat) == (
         Decimal("1849.97"), Decimal("202.75"), Decimal("2052.72"))
-    sent = quote_send(quote=quote, on=today)
+    sent = quote_send(quote=quote, on=today, acting_user=TEST_ACTOR)
     assert sent.number == f"D{today.year}-00001" and sent.valid_until == today + timedelta(days=30)
     assert sent.state() == Quote.Status.SENT
-    second = quote_send(quote=draft(person, customer, valid_until=today + timedelta(days=10)), on=today)
+    second = quote_send(quote=draft(person, customer, valid_until=today + timedelta(days=10)), on=today,
+                        acting_user=TEST_ACTOR)
     assert second.number == f"D{today.year}-00002" and second.valid_until == today + timedelta(days=10)
     assert NumberSeries.objects.get(key=f"D-{today.year}").next_value == 3
     with pytest.raises(AppError, match="ne se modifie plus") as refused:
-        quote_update_draft(quote=sent, lines=[LineInput("Autre", "1", "1")])
+        quote_update_draft(quote=sent, lines=[LineInput("Autre", "1", "1")], acting_user=TEST_ACTOR)
     assert refused.value.code == "quote_not_draft"
     with pytest.raises(AppError, match="ne se supprime pas"):
-        quote_delete(quote=sent)
+        quote_delete(quote=sent, acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match="déjà envoyé"):
-        quote_send(quote=sent)
+        quote_send(quote=sent, acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match="Seul un devis accepté"):
-        quote_convert(quote=sent)
+        quote_convert(quote=sent, acting_user=TEST_ACTOR)
     sent.refresh_from_db()
     assert sent.lines.count() == 3 and sent.total_incl_vat == Decimal("2052.72")
 
-    quote_accept(quote=sent, on=today)
-    invoice = quote_convert(quote=sent)
+    quote_accept(quote=sent, on=today, acting_user=TEST_ACTOR)
+    invoice = quote_convert(quote=sent, acting_user=TEST_ACTOR)
     assert invoice.status == Invoice.Status.DRAFT and invoice.customer == customer and invoice.entrepreneur == person
     assert invoice.exemption_mention == MENTION
     assert [(line.description, line.quantity, line.unit, line.unit_price, line.vat_rate) for line in invoice.lines.all()] == [
@@ -80,45 +83,46 @@ def test_lifecycle_numbering_and_conversion_to_the_cent(activity):
     sent.refresh_from_db()
     assert sent.invoice == invoice and invoice.quote == sent
     with pytest.raises(AppError, match="déjà été transformé en facture") as twice:
-        quote_convert(quote=sent)
+        quote_convert(quote=sent, acting_user=TEST_ACTOR)
     assert twice.value.code == "quote_already_converted"
     assert Invoice.objects.count() == 1
     with pytest.raises(AppError, match="déjà accepté"):
-        quote_refuse(quote=sent)
-    issued = invoice_finalise(invoice=invoice, on=today)
+        quote_refuse(quote=sent, acting_user=TEST_ACTOR)
+    issued = invoice_finalise(invoice=invoice, on=today, acting_user=TEST_ACTOR)
     assert issued.total_incl_vat == Decimal("2052.72")
 
-    quote_refuse(quote=second, on=today)
+    quote_refuse(quote=second, on=today, acting_user=TEST_ACTOR)
     second.refresh_from_db()
     assert second.status == Quote.Status.REFUSED and second.decided_on == today
     with pytest.raises(AppError, match="Seul un devis accepté"):
-        quote_convert(quote=second)
+        quote_convert(quote=second, acting_user=TEST_ACTOR)
 
 
 def test_deleting_the_invoice_draft_frees_the_quote(activity):
     person, customer = activity
-    quote = quote_accept(quote=quote_send(quote=draft(person, customer)))
-    invoice_delete(invoice=quote_convert(quote=quote))
+    quote = quote_accept(quote=quote_send(quote=draft(person, customer), acting_user=TEST_ACTOR),
+                         acting_user=TEST_ACTOR)
+    invoice_delete(invoice=quote_convert(quote=quote, acting_user=TEST_ACTOR), acting_user=TEST_ACTOR)
     quote.refresh_from_db()
     assert quote.invoice is None
-    assert quote_convert(quote=quote).total_incl_vat == quote.total_incl_vat
+    assert quote_convert(quote=quote, acting_user=TEST_ACTOR).total_incl_vat == quote.total_incl_vat
 
 
 def test_expiry_is_computed_and_filtered(activity):
     person, customer = activity
     today = date.today()
-    old = quote_send(quote=draft(person, customer), on=today - timedelta(days=40))
-    fresh = quote_send(quote=draft(person, customer), on=today)
+    old = quote_send(quote=draft(person, customer), on=today - timedelta(days=40), acting_user=TEST_ACTOR)
+    fresh = quote_send(quote=draft(person, customer), on=today, acting_user=TEST_ACTOR)
     assert old.state() == Quote.EXPIRED and old.status == Quote.Status.SENT
     assert fresh.state(today=today + timedelta(days=31)) == Quote.EXPIRED
     with pytest.raises(AppError, match="a expiré le") as expired:
-        quote_accept(quote=old)
+        quote_accept(quote=old, acting_user=TEST_ACTOR)
     assert expired.value.code == "quote_expired"
     assert list(quotes_filter(Quote.objects.all(), state="expired")) == [old]
     assert list(quotes_filter(Quote.objects.all(), state="sent")) == [fresh]
-    quote_refuse(quote=old)  # an expired quote can still be marked refused
+    quote_refuse(quote=old, acting_user=TEST_ACTOR)  # an expired quote can still be marked refused
     with pytest.raises(AppError, match="précéder l'envoi"):
-        quote_accept(quote=fresh, on=today - timedelta(days=1))
+        quote_accept(quote=fresh, on=today - timedelta(days=1), acting_user=TEST_ACTOR)
 
 
 def test_bad_input_is_refused_and_nothing_written(activity):
@@ -138,15 +142,16 @@ def test_bad_input_is_refused_and_nothing_written(activity):
     assert Quote.objects.count() == 0
     quote = draft(person, customer)
     with pytest.raises(AppError, match="précède"):
-        quote_send(quote=draft(person, customer, valid_until=date.today() - timedelta(days=1)))
+        quote_send(quote=draft(person, customer, valid_until=date.today() - timedelta(days=1)),
+                   acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match="quantité ou prix invalide"):
-        quote_update_draft(quote=quote, lines=[LineInput("x", "1", "dix")])
+        quote_update_draft(quote=quote, lines=[LineInput("x", "1", "dix")], acting_user=TEST_ACTOR)
     quote.refresh_from_db()
     assert quote.lines.get().description == "Conception graphique" and quote.number is None
     assert not NumberSeries.objects.filter(key__startswith="D").exists()
-    quote_send(quote=quote, on=date.today())
+    quote_send(quote=quote, on=date.today(), acting_user=TEST_ACTOR)
     with pytest.raises(AppError, match="chronologique"):
-        quote_send(quote=draft(person, customer), on=date.today() - timedelta(days=3))
+        quote_send(quote=draft(person, customer), on=date.today() - timedelta(days=3), acting_user=TEST_ACTOR)
 
 
 def test_per_entrepreneur_numbering_policy_applies_to_quotes(activity):
@@ -155,7 +160,7 @@ def test_per_entrepreneur_numbering_policy_applies_to_quotes(activity):
     person, customer = activity
     ActivitySettings.objects.update_or_create(pk=ActivitySettings.current().pk,
                                               defaults={"numbering": "per_entrepreneur"})
-    assert quote_send(quote=draft(person, customer)).number == f"D-E{person.pk}-00001"
+    assert quote_send(quote=draft(person, customer), acting_user=TEST_ACTOR).number == f"D-E{person.pk}-00001"
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +181,8 @@ def test_eight_concurrent_sends_no_gap_no_duplicate(eight_drafts, django_db_bloc
     from tests.conftest import run_in_parallel
 
     cae, drafts = eight_drafts
-    outcomes = run_in_parallel(lambda d: quote_send(quote=d, on=date(2026, 5, 4)).number, drafts,
+    outcomes = run_in_parallel(lambda d: quote_send(quote=d, on=date(2026, 5, 4),
+                                                    acting_user=TEST_ACTOR).number, drafts,
                                cooperative=cae, django_db_blocker=django_db_blocker)
     expected = [f"D2026-{n:05d}" for n in range(1, 9)]
     assert sorted(outcomes) == expected, outcomes
@@ -189,13 +195,16 @@ def test_eight_concurrent_sends_no_gap_no_duplicate(eight_drafts, django_db_bloc
 
 @pytest.fixture
 def setup(world):
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         me = make_person(user=world.user("entrepreneur_a"))
         other = make_person(first_name="Paul", last_name="Autre")
         mine = make_customer(me, name="Client de Léa")
         theirs = make_customer(other, name="Client de Paul")
         their_quote = quote_send(quote=quote_create(entrepreneur=other, customer=theirs,
-                                                    lines=[LineInput("Secret", "1", "999")]))
+                                                    lines=[LineInput("Secret", "1", "999")],
+                                                    acting_user=accounts_a),
+                                 acting_user=accounts_a)
     return {"me": me, "mine": mine, "theirs": theirs, "their_quote": their_quote}
 
 
@@ -325,7 +334,7 @@ def test_the_list_makes_the_same_queries_for_3_or_12_quotes(world, setup):
     few = queries()
     with tenant_context(world.cae_a):
         for _ in range(9):
-            quote_send(quote=draft(setup["me"], setup["mine"]))
+            quote_send(quote=draft(setup["me"], setup["mine"]), acting_user=world.user("accounts_a"))
     assert queries() == few
 
 

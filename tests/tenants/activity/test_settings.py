@@ -18,7 +18,7 @@ from tenants.activity.policy import activity_settings_update, numbering_change_d
 from tenants.activity.quotes import quote_create, quote_send
 from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
 from tests.conftest import client_for, host_of, tenant_context
-from tests.factories import make_customer, make_person
+from tests.factories import TEST_ACTOR, make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,13 @@ def activity(in_cae_a):
 
 def issue(person, customer, on: date) -> Invoice:
     return invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=customer,
-                                                         lines=[LineInput("Conseil", "1", "100")]), on=on)
+                                                         lines=[LineInput("Conseil", "1", "100")],
+                                                         acting_user=TEST_ACTOR), on=on,
+                            acting_user=TEST_ACTOR)
 
 
 def update(today: date, **fields):
-    return activity_settings_update(**(VALID | fields), today=today)
+    return activity_settings_update(**(VALID | fields), today=today, acting_user=TEST_ACTOR)
 
 
 def test_the_terms_are_saved_and_apply_to_documents_issued_from_then(activity):
@@ -81,7 +83,7 @@ def test_bad_settings_are_refused_in_french_and_nothing_written(in_cae_a, fields
     good = {"numbering": "continuous", "contribution_basis": "collected", "late_penalty_rate": "9",
             "payment_days": "15"}
     with pytest.raises(AppError, match=message) as refused:
-        activity_settings_update(**(good | fields), today=date(2026, 5, 1))
+        activity_settings_update(**(good | fields), today=date(2026, 5, 1), acting_user=TEST_ACTOR)
     assert refused.value.code == code and refused.value.field == next(iter(fields))
     settings = ActivitySettings.current()
     assert (settings.numbering, settings.contribution_basis, settings.late_penalty_rate, settings.payment_days) == (
@@ -125,8 +127,9 @@ def test_once_something_is_numbered_this_year_the_change_waits_for_1_january(act
 
 def test_a_sent_quote_or_a_future_dated_invoice_also_holds_the_year(activity):
     person, customer = activity
-    quote_send(quote=quote_create(entrepreneur=person, customer=customer, lines=[LineInput("Devis", "1", "10")]),
-               on=date(2026, 4, 1))
+    quote_send(quote=quote_create(entrepreneur=person, customer=customer, lines=[LineInput("Devis", "1", "10")],
+                                  acting_user=TEST_ACTOR),
+               on=date(2026, 4, 1), acting_user=TEST_ACTOR)
     assert numbering_change_date(date(2026, 5, 1)) == date(2027, 1, 1)
     issue(person, customer, date(2027, 1, 2))  # issued ahead of time
     assert update(date(2026, 5, 1), numbering="per_entrepreneur").numbering_from == date(2028, 1, 1)
@@ -163,7 +166,8 @@ def committed_draft(world, django_db_blocker):
             ActivitySettings.current()
             person = make_person()
             customer = make_customer(person, siren="732829320")
-            draft = invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("A", "1", "1")])
+            draft = invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("A", "1", "1")],
+                                         acting_user=TEST_ACTOR)
     return cae, draft
 
 
@@ -178,7 +182,8 @@ def test_a_finalisation_under_way_holds_the_policy_until_it_commits(committed_dr
         with django_db_blocker.unblock():
             try:
                 with tenant_context(cae), transaction.atomic():
-                    outcome["number"] = invoice_finalise(invoice=draft, on=date(2026, 5, 4)).number
+                    outcome["number"] = invoice_finalise(invoice=draft, on=date(2026, 5, 4),
+                                                         acting_user=TEST_ACTOR).number
                     numbered.set()
                     release.wait(30)
                     transaction.set_rollback(True)  # leave the module's CAE as it was

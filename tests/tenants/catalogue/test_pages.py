@@ -199,7 +199,8 @@ def test_settings_page_shows_what_the_template_set_read_only(world, kit, install
 
 def test_settings_page_says_when_the_cae_kept_its_own_rate(world, kit):
     with tenant_context(world.cae_b):
-        contribution_rate_set(valid_from=timezone.localdate(), rate="9.00", note="Taux voté en AG")
+        contribution_rate_set(valid_from=timezone.localdate(), rate="9.00", note="Taux voté en AG",
+                              acting_user=world.user("director_b"))
     templates_install(cooperative=world.cae_b, resources=[kit], acting_user=world.user("network_staff"))
     html = client_for(world.cae_b, world.user("director_b")).get("/modeles/reglages/").content.decode()
     assert "9,00 %" in html and "n&#x27;a pas été appliqué" not in html

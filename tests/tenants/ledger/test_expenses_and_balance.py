@@ -17,7 +17,7 @@ from tenants.activity.expenses import ExpenseInput, expense_approve, expense_rej
 from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
 from tenants.ledger.models import Entry, EntryLine
 from tests.conftest import client_for, host_of, tenant_context
-from tests.factories import make_customer, make_person
+from tests.factories import TEST_ACTOR, make_customer, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,8 @@ def approved_at(monkeypatch, instant: datetime):
 
 
 def _claim(person, *lines):
-    return expense_submit(entrepreneur=person, lines=[ExpenseInput(*line) for line in lines])
+    return expense_submit(entrepreneur=person, lines=[ExpenseInput(*line) for line in lines],
+                          acting_user=TEST_ACTOR)
 
 
 def _expense_net(person, month: int) -> Decimal:
@@ -49,7 +50,7 @@ def test_approval_at_half_past_midnight_in_paris_is_dated_that_day(in_cae_a, mon
     claim = _claim(person, (date(2026, 2, 26), "travel", "Train Reims–Paris", "60.00", "10.00"))
     # 1 March 2026 00:30 in Paris (UTC+1): still 28 February in UTC.
     with approved_at(monkeypatch, datetime(2026, 2, 28, 23, 30, tzinfo=UTC)):
-        expense_approve(claim=claim)
+        expense_approve(claim=claim, acting_user=TEST_ACTOR)
     entry = Entry.objects.get(source=f"expense:{claim.pk}")
     assert (entry.journal, entry.date, entry.piece_date) == ("HA", date(2026, 3, 1), date(2026, 3, 1))
     months = account_statement(entrepreneur=person, year=2026)
@@ -60,7 +61,8 @@ def test_approval_at_half_past_midnight_in_paris_is_dated_that_day(in_cae_a, mon
 def test_activity_account_expenses_reconcile_with_the_6xx_accounts(in_cae_a, monkeypatch):
     person, other = make_person(), make_person(first_name="Hugo", last_name="Bernard", gender="M")
     invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=make_customer(person), lines=[
-        LineInput("Conseil", "1", "1000")]), on=date(2026, 1, 10))  # revenue: not an expense
+        LineInput("Conseil", "1", "1000")], acting_user=TEST_ACTOR), on=date(2026, 1, 10),
+                     acting_user=TEST_ACTOR)  # revenue: not an expense
     approvals = [
         # (who, lines, approved at (UTC)): three categories, VAT to the cent, the Paris month edge both ways
         (person, [(date(2026, 1, 5), "travel", "Train", "87.33", "14.56"),
@@ -74,8 +76,9 @@ def test_activity_account_expenses_reconcile_with_the_6xx_accounts(in_cae_a, mon
     for who, lines, instant in approvals:
         claim = _claim(who, *lines)
         with approved_at(monkeypatch, instant):
-            expense_approve(claim=claim)
-    expense_reject(claim=_claim(person, (date(2026, 1, 7), "meals", "Refusé", "99.00", "0")), reason="Hors activité")
+            expense_approve(claim=claim, acting_user=TEST_ACTOR)
+    expense_reject(claim=_claim(person, (date(2026, 1, 7), "meals", "Refusé", "99.00", "0")), reason="Hors activité",
+                   acting_user=TEST_ACTOR)
     _claim(person, (date(2026, 1, 8), "meals", "En attente", "42.00", "0"))  # submitted, not decided
 
     months = account_statement(entrepreneur=person, year=2026)
@@ -89,12 +92,15 @@ def test_activity_account_expenses_reconcile_with_the_6xx_accounts(in_cae_a, mon
 
 @pytest.fixture
 def labelled_books(world):
+    accounts_a = world.user("accounts_a")
     from tenants.catalogue.models import AccountLabel
 
     with tenant_context(world.cae_a):
         person = make_person()
         invoice_finalise(invoice=invoice_create_draft(entrepreneur=person, customer=make_customer(person, "Verrerie"),
-                                                      lines=[LineInput("Conseil", "1", "812.37")]), on=date(2026, 2, 2))
+                                                      lines=[LineInput("Conseil", "1", "812.37")],
+                                                      acting_user=accounts_a), on=date(2026, 2, 2),
+                         acting_user=accounts_a)
         AccountLabel.objects.create(number="706", label="Prestations des entrepreneur·es")
         AccountLabel.objects.create(number="706100", label="Prestations de formation")  # no entry: not listed
 

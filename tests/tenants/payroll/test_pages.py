@@ -26,13 +26,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pay(world):
     """In CAE A: Léa (the entrepreneur_a login) and Paul on a CESA; January closed, February draft."""
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         lea = cesa_person(first_name="Léa", user=world.user("entrepreneur_a"), revenue=[(date(2026, 1, 5), 8000)])
         paul = cesa_person(first_name="Paul", last_name="Secret", revenue=[(date(2026, 1, 5), 100)])
-        january = payroll_run_create(month="2026-01")
-        payroll_run_check(run=january)
-        payroll_run_close(run=january, render_payslips=False)
-        february = payroll_run_create(month="2026-02")
+        january = payroll_run_create(month="2026-01", acting_user=accounts_a)
+        payroll_run_check(run=january, acting_user=accounts_a)
+        payroll_run_close(run=january, render_payslips=False, acting_user=accounts_a)
+        february = payroll_run_create(month="2026-02", acting_user=accounts_a)
         lines = {(line.run.month.month, line.entrepreneur_id): line
                  for line in PayrollLine.objects.select_related("run")}
     return {"lea": lea, "paul": paul, "january": january, "february": february,
@@ -293,7 +294,7 @@ def test_list_pages_have_pinned_query_counts(world, pay):
             cesa_person(first_name=f"Nouvelle{i}", last_name="Recrue")
         from tenants.payroll.runs import payroll_run_recompute
 
-        payroll_run_recompute(run=pay["february"])
+        payroll_run_recompute(run=pay["february"], acting_user=world.user("accounts_a"))
         assert pay["february"].lines.count() == 6
     assert {path: _count(staff, path) for path in counts} == counts
     assert counts["/paie/"] <= 12 and counts[f"/paie/{feb}/"] <= 16 and counts["/paie/taux-pas/"] <= 16, counts

@@ -19,15 +19,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(world):
+    director_a = world.user("director_a")
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
         lea = cesa_person(first_name="Léa", email="lea.martin@exemple.fr", revenue=[(date(2026, 1, 5), 6000)])
-        january = payroll_run_create(month="2026-01")
-        payroll_run_check(run=january)
-        payroll_run_close(run=january, render_payslips=False)
-        february = payroll_run_create(month="2026-02")
-        _, key = apikey_create(name="Cabinet", scopes=["payroll:read"])
-        _, ledger_key = apikey_create(name="Compta", scopes=["ledger:read"])
-        _, people_key = apikey_create(name="RH", scopes=["people:read"])
+        january = payroll_run_create(month="2026-01", acting_user=accounts_a)
+        payroll_run_check(run=january, acting_user=accounts_a)
+        payroll_run_close(run=january, render_payslips=False, acting_user=accounts_a)
+        february = payroll_run_create(month="2026-02", acting_user=accounts_a)
+        _, key = apikey_create(name="Cabinet", scopes=["payroll:read"], acting_user=director_a)
+        _, ledger_key = apikey_create(name="Compta", scopes=["ledger:read"], acting_user=director_a)
+        _, people_key = apikey_create(name="RH", scopes=["people:read"], acting_user=director_a)
     return {"lea": lea, "january": january, "february": february, "key": key, "ledger_key": ledger_key,
             "people_key": people_key}
 
@@ -100,7 +102,7 @@ def test_scope_and_isolation(world, books):
         response = api(world.cae_b, books["key"]).get(path)
         assert response.status_code == 401 and b"1823.03" not in response.content
     with tenant_context(world.cae_b):
-        _, key_b = apikey_create(name="B", scopes=["payroll:read"])
+        _, key_b = apikey_create(name="B", scopes=["payroll:read"], acting_user=world.user("director_b"))
     b = api(world.cae_b, key_b)
     assert b.get(f"/api/v1/payroll-runs/{run}").status_code == 404
     assert b.get(f"/api/v1/payroll-runs/{run}/contributions.csv").status_code == 404
@@ -120,5 +122,5 @@ def test_query_count_does_not_grow_with_lines(world, books):
     with tenant_context(world.cae_a):
         for i in range(3):
             cesa_person(first_name=f"N{i}", last_name="Recrue")
-        payroll_run_create(month="2026-03")
+        payroll_run_create(month="2026-03", acting_user=world.user("accounts_a"))
     assert count() == before

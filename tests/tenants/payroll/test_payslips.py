@@ -15,6 +15,7 @@ from tenants.payroll.runs import payroll_line_adjust, payroll_run_check, payroll
 from tenants.payroll.services import payroll_settings_update, withholding_rate_set
 from tenants.payroll.templatetags.payroll_tags import deducted
 from tests.conftest import client_for, tenant_context
+from tests.factories import TEST_ACTOR
 
 from .cesa import cesa_person
 from .helpers import REFS, rates_2026
@@ -71,19 +72,22 @@ def block_row(rows, label: str) -> list[str]:
 
 
 def close(run):
-    payroll_run_check(run=run)
-    return payroll_run_close(run=run, render_payslips=False)
+    payroll_run_check(run=run, acting_user=TEST_ACTOR)
+    return payroll_run_close(run=run, render_payslips=False, acting_user=TEST_ACTOR)
 
 
 @pytest.fixture
 def january(world):
     """Léa, full time at the SMIC, under the refs' assumptions (11–49 staff, AT/MP 1 %), PAS 5 %:
     January closed."""
+    accounts_a = world.user("accounts_a")
     with tenant_context(world.cae_a):
-        payroll_settings_update(headcount_band="11_49", atmp_rate=D("1.00"))
+        payroll_settings_update(headcount_band="11_49", atmp_rate=D("1.00"),
+                                acting_user=world.user("director_a"))
         lea = cesa_person(first_name="Léa", revenue=[(date(2026, 1, 5), 20000)])
-        withholding_rate_set(entrepreneur=lea, rate="5", effective_from=date(2026, 1, 1))
-        run = close(payroll_run_create(month="2026-01"))
+        withholding_rate_set(entrepreneur=lea, rate="5", effective_from=date(2026, 1, 1),
+                             acting_user=accounts_a)
+        run = close(payroll_run_create(month="2026-01", acting_user=accounts_a))
         line = PayrollLine.objects.select_related("run", "entrepreneur", "contract").get(run=run)
     return {"lea": lea, "run": run, "line": line}
 
@@ -141,10 +145,12 @@ def test_the_payslip_prints_every_block_and_total(world, january):
 def test_a_negative_rgdu_prints_as_a_take_back_not_a_double_minus(world, january):
     """January at the SMIC got the full RGDU; February paid 5,000 € brings the year's ratio down,
     so February's RGDU is negative: the payslip must print it as a positive amount added back."""
+    accounts_a = world.user("accounts_a")
     jan = january["line"]
     with tenant_context(world.cae_a):
-        february = payroll_run_create(month="2026-02")
-        line = payroll_line_adjust(line=february.lines.get(), gross="5000", reason="Prime annuelle")
+        february = payroll_run_create(month="2026-02", acting_user=accounts_a)
+        line = payroll_line_adjust(line=february.lines.get(), gross="5000", reason="Prime annuelle",
+                                   acting_user=accounts_a)
     expected = payslip_compute(gross=D("5000"), rates=rates_2026(), settings=REFS, pas_rate=D("0.05"),
                                ytd=Ytd(jan.gross, jan.smic_reference, jan.rgdu))
     assert expected.rgdu < 0 and line.rgdu == expected.rgdu

@@ -14,6 +14,7 @@ from essaim.payrates.rateset import rateset_parse
 from essaim.payrates.selectors import rates_for
 from essaim.payrates.services import rate_table_load
 from tests.conftest import client_for
+from tests.factories import TEST_ACTOR
 
 from .helpers import rates_2026, shipped_document
 
@@ -58,28 +59,28 @@ def test_no_table_before_2026():
 
 
 def test_a_closed_table_is_not_used_after_its_end():
-    rate_table_load(document=document_2027(valid_to="2027-06-30"))
+    rate_table_load(document=document_2027(valid_to="2027-06-30"), acting_user=TEST_ACTOR)
     assert rates_for(datetime.date(2027, 6, 30)).valid_from == datetime.date(2027, 1, 1)
     with pytest.raises(AppError):
         rates_for(datetime.date(2027, 7, 1))
 
 
 def test_same_date_is_refused_unless_replaced():
-    rate_table_load(document=document_2027())
+    rate_table_load(document=document_2027(), acting_user=TEST_ACTOR)
     with pytest.raises(AppError) as exc:
-        rate_table_load(document=document_2027(label="autre"))
+        rate_table_load(document=document_2027(label="autre"), acting_user=TEST_ACTOR)
     assert exc.value.code == "payrates_exists"
     assert rates_for(datetime.date(2027, 2, 1)).label == "Barème 2027 (test)"
-    rate_table_load(document=document_2027(label="Barème 2027 corrigé"), replace=True)
+    rate_table_load(document=document_2027(label="Barème 2027 corrigé"), replace=True, acting_user=TEST_ACTOR)
     assert rates_for(datetime.date(2027, 2, 1)).label == "Barème 2027 corrigé"
     assert RateTable.objects.filter(valid_from=datetime.date(2027, 1, 1)).count() == 1
 
 
 def test_an_earlier_table_may_not_overlap_a_later_one():
-    rate_table_load(document=document_2027())
+    rate_table_load(document=document_2027(), acting_user=TEST_ACTOR)
     middle = document_2027(valid_from="2026-07-01")
     with pytest.raises(AppError) as exc:
-        rate_table_load(document=middle)
+        rate_table_load(document=middle, acting_user=TEST_ACTOR)
     assert exc.value.code == "payrates_overlap"
     assert not RateTable.objects.filter(valid_from=datetime.date(2026, 7, 1)).exists()
 
@@ -124,7 +125,7 @@ def test_a_broken_document_is_refused_naming_the_key_and_nothing_is_written(muta
     assert shipped_document()["lines"][2]["kind"] == "atmp"
     before = list(RateTable.objects.values_list("valid_from", "valid_to", "document"))
     with pytest.raises(AppError) as exc:
-        rate_table_load(document=_broken(mutate))
+        rate_table_load(document=_broken(mutate), acting_user=TEST_ACTOR)
     assert exc.value.code == "payrates_invalid" and exc.value.field == key
     assert f"« {key} »" in exc.value.message and rule in exc.value.message
     assert list(RateTable.objects.values_list("valid_from", "valid_to", "document")) == before

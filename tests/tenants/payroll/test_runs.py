@@ -29,6 +29,7 @@ from tenants.payroll.runs import (
 from tenants.payroll.selectors import payroll_settings_engine
 from tenants.payroll.services import withholding_rate_set
 from tests.conftest import tenant_context
+from tests.factories import TEST_ACTOR
 
 from .cesa import cesa_person
 
@@ -52,13 +53,13 @@ def _line(run, person) -> PayrollLine:
     return run.lines.get(entrepreneur=person)
 
 
-def close(run, user=None):
+def close(run, user=TEST_ACTOR):
     payroll_run_check(run=run, acting_user=user)
     return payroll_run_close(run=run, acting_user=user, render_payslips=False)
 
 
 def test_a_run_pays_each_cesa_its_fixed_part_and_flags_unfunded_accounts(team):
-    run = payroll_run_create(month="2026-01")
+    run = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     assert run.state == "draft" and run.lines.count() == 2, "Zoé's CESA starts in February"
     lea, paul = _line(run, team["lea"]), _line(run, team["paul"])
     assert (lea.gross, lea.available, lea.funded, lea.flag) == (D("1823.03"), D("9000.00"), True, "")
@@ -72,14 +73,14 @@ def test_a_run_pays_each_cesa_its_fixed_part_and_flags_unfunded_accounts(team):
 
 
 def test_a_contract_starting_mid_month_is_prorated(team):
-    run = payroll_run_create(month="2026-02")
+    run = payroll_run_create(month="2026-02", acting_user=TEST_ACTOR)
     zoe = _line(run, team["zoe"])
     assert zoe.worked_fraction == D("0.5000")  # 14 of 28 days
     assert zoe.fixed_gross == D("1000.00") == zoe.gross
 
 
 def test_variable_share_pays_part_of_the_available_balance(team):
-    run = payroll_run_create(month="2026-01", variable_share="50")
+    run = payroll_run_create(month="2026-01", variable_share="50", acting_user=TEST_ACTOR)
     lea = _line(run, team["lea"])
     assert lea.envelope == lea.fixed_cost + ((lea.available - lea.fixed_cost) / 2).quantize(D("0.01"))
     assert lea.gross > lea.fixed_gross and lea.total_cost <= lea.envelope
@@ -93,10 +94,10 @@ def test_lifecycle_and_what_each_state_refuses(team, world):
     staff = world.user("accounts_a")
     run = payroll_run_create(month="2026-01", acting_user=staff)
     with pytest.raises(AppError) as exc:
-        payroll_run_create(month="2026-01")
+        payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     assert exc.value.code == "payroll_run_exists"
     with pytest.raises(AppError, match="Vérifiez"):
-        payroll_run_close(run=run)
+        payroll_run_close(run=run, acting_user=TEST_ACTOR)
     payroll_run_check(run=run, acting_user=staff)
     payroll_run_reopen(run=run, acting_user=staff)
     payroll_run_check(run=run, acting_user=staff)
@@ -108,10 +109,15 @@ def test_lifecycle_and_what_each_state_refuses(team, world):
     assert _line(run, team["lea"]).gross == D("2000.00"), "adjustments survive a recompute"
     run = close(run, staff)
     assert run.state == "closed" and run.closed_by == staff
-    for action in (lambda: payroll_run_check(run=run), lambda: payroll_run_reopen(run=run),
-                   lambda: payroll_run_recompute(run=run), lambda: payroll_run_delete(run=run),
-                   lambda: payroll_run_close(run=run),
-                   lambda: payroll_line_adjust(line=_line(run, team["lea"]), gross="1900", reason="x")):
+    for action in (lambda: payroll_run_check(run=run,
+                                             acting_user=TEST_ACTOR), lambda: payroll_run_reopen(run=run,
+                                                                                                 acting_user=TEST_ACTOR),
+                   lambda: payroll_run_recompute(run=run,
+                                                 acting_user=TEST_ACTOR), lambda: payroll_run_delete(run=run,
+                                                                                                     acting_user=TEST_ACTOR),
+                   lambda: payroll_run_close(run=run, acting_user=TEST_ACTOR),
+                   lambda: payroll_line_adjust(line=_line(run, team["lea"]), gross="1900", reason="x",
+                                               acting_user=TEST_ACTOR)):
         with pytest.raises(AppError) as exc:
             action()
         assert exc.value.code == "payroll_run_closed"
@@ -123,7 +129,7 @@ def test_lifecycle_and_what_each_state_refuses(team, world):
 
 
 def test_the_database_refuses_to_touch_a_closed_run(team):
-    run = close(payroll_run_create(month="2026-01"))
+    run = close(payroll_run_create(month="2026-01", acting_user=TEST_ACTOR))
     line = _line(run, team["lea"])
     with pytest.raises(IntegrityError, match="ne se modifie"), transaction.atomic():
         PayrollRun.objects.filter(pk=run.pk).update(state="draft")
@@ -138,8 +144,8 @@ def test_the_database_refuses_to_touch_a_closed_run(team):
 
 
 def test_closing_posts_a_balanced_journal_matching_the_run(team):
-    withholding_rate_set(entrepreneur=team["lea"], rate="7,5", effective_from=JAN)
-    run = payroll_run_create(month="2026-01", variable_share="25")
+    withholding_rate_set(entrepreneur=team["lea"], rate="7,5", effective_from=JAN, acting_user=TEST_ACTOR)
+    run = payroll_run_create(month="2026-01", variable_share="25", acting_user=TEST_ACTOR)
     lea = _line(run, team["lea"])
     assert lea.pas_rate == D("7.50") and lea.pas == (lea.taxable_net * D("0.075")).quantize(D("0.01"), ROUND_HALF_UP)
     close(run)
@@ -171,7 +177,7 @@ def test_closing_posts_a_balanced_journal_matching_the_run(team):
 
 def test_activity_account_shows_the_salary_cost_and_still_reconciles(team):
     before = account_statement(entrepreneur=team["lea"], year=2026)[0]
-    run = close(payroll_run_create(month="2026-01"))
+    run = close(payroll_run_create(month="2026-01", acting_user=TEST_ACTOR))
     lea = _line(run, team["lea"])
     january = account_statement(entrepreneur=team["lea"], year=2026)[0]
     assert january.salary_cost == lea.total_cost
@@ -182,16 +188,17 @@ def test_activity_account_shows_the_salary_cost_and_still_reconciles(team):
     assert cost["d"] - cost["c"] == january.salary_cost
     revenue = EntryLine.objects.filter(entry__entrepreneur=team["lea"], account="706").aggregate(c=Sum("credit"))
     assert revenue["c"] == january.invoiced
-    february = payroll_run_create(month="2026-02")
+    february = payroll_run_create(month="2026-02", acting_user=TEST_ACTOR)
     assert _line(february, team["lea"]).available == january.balance, "February reads what January left"
 
 
 def test_the_year_so_far_regularises_the_rgdu(team):
-    january = payroll_run_create(month="2026-01")
+    january = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     close(january)
     jan = _line(january, team["lea"])
-    february = payroll_run_create(month="2026-02")
-    feb = payroll_line_adjust(line=_line(february, team["lea"]), gross="3000", reason="Part variable")
+    february = payroll_run_create(month="2026-02", acting_user=TEST_ACTOR)
+    feb = payroll_line_adjust(line=_line(february, team["lea"]), gross="3000", reason="Part variable",
+                              acting_user=TEST_ACTOR)
     assert (feb.ytd_gross, feb.ytd_smic_reference, feb.ytd_rgdu) == (jan.gross, jan.smic_reference, jan.rgdu)
     expected = payslip_compute(gross=D("3000"), rates=rates_for(date(2026, 2, 28)), settings=payroll_settings_engine(),
                                ytd=Ytd(jan.gross, jan.smic_reference, jan.rgdu))
@@ -201,30 +208,30 @@ def test_the_year_so_far_regularises_the_rgdu(team):
 
 
 def test_a_month_closed_after_the_next_was_computed_forces_a_recompute(team):
-    january = payroll_run_create(month="2026-01")
-    february = payroll_run_create(month="2026-02")
-    payroll_run_check(run=february)
+    january = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
+    february = payroll_run_create(month="2026-02", acting_user=TEST_ACTOR)
+    payroll_run_check(run=february, acting_user=TEST_ACTOR)
     with pytest.raises(AppError) as exc:
-        payroll_run_close(run=february, render_payslips=False)
+        payroll_run_close(run=february, render_payslips=False, acting_user=TEST_ACTOR)
     assert exc.value.code == "payroll_run_earlier_open"
     close(january)
     with pytest.raises(AppError) as exc:
-        payroll_run_close(run=february, render_payslips=False)
+        payroll_run_close(run=february, render_payslips=False, acting_user=TEST_ACTOR)
     assert exc.value.code == "payroll_run_stale"
-    payroll_run_recompute(run=february)
+    payroll_run_recompute(run=february, acting_user=TEST_ACTOR)
     assert close(february).state == "closed"
 
 
 def test_corrections_go_into_the_next_month(team):
-    close(payroll_run_create(month="2026-02"))
+    close(payroll_run_create(month="2026-02", acting_user=TEST_ACTOR))
     with pytest.raises(AppError) as exc:
-        payroll_run_create(month="2026-01")
+        payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     assert exc.value.code == "payroll_run_after_closed" and "mois suivant" in exc.value.message
-    assert payroll_run_create(month="2026-03").lines.count() == 3
+    assert payroll_run_create(month="2026-03", acting_user=TEST_ACTOR).lines.count() == 3
 
 
 def test_payroll_journal_is_in_a_valid_fec(team):
-    close(payroll_run_create(month="2026-01"))
+    close(payroll_run_create(month="2026-01", acting_user=TEST_ACTOR))
     body = list(fec_lines(year=2026))
     assert fec_validate(body, year=2026) == []
     payroll = [line for line in body if line.startswith("PA\t")]
@@ -241,11 +248,11 @@ def test_payroll_journal_is_in_a_valid_fec(team):
     ("2000", "x" * 301, "payroll_adjust_reason_too_long"),
 ])
 def test_bad_adjustments_are_refused_and_change_nothing(team, gross, reason, code):
-    run = payroll_run_create(month="2026-01")
-    payroll_run_check(run=run)
+    run = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
+    payroll_run_check(run=run, acting_user=TEST_ACTOR)
     line = _line(run, team["lea"])
     with pytest.raises(AppError) as exc:
-        payroll_line_adjust(line=line, gross=gross, reason=reason)
+        payroll_line_adjust(line=line, gross=gross, reason=reason, acting_user=TEST_ACTOR)
     assert exc.value.code == code and exc.value.message
     line.refresh_from_db()
     run.refresh_from_db()
@@ -262,7 +269,7 @@ def test_bad_adjustments_are_refused_and_change_nothing(team, gross, reason, cod
 ])
 def test_bad_run_input_is_refused_and_writes_nothing(team, fields, code):
     with pytest.raises(AppError) as exc:
-        payroll_run_create(**fields)
+        payroll_run_create(**fields, acting_user=TEST_ACTOR)
     assert exc.value.code == code
     assert not PayrollRun.objects.exists() and not PayrollLine.objects.exists()
 
@@ -270,7 +277,7 @@ def test_bad_run_input_is_refused_and_writes_nothing(team, fields, code):
 @pytest.mark.parametrize("rate", ["sept", "61", "-1", "7.555", ""])
 def test_bad_withholding_rates_are_refused(team, rate):
     with pytest.raises(AppError) as exc:
-        withholding_rate_set(entrepreneur=team["lea"], rate=rate, effective_from=JAN)
+        withholding_rate_set(entrepreneur=team["lea"], rate=rate, effective_from=JAN, acting_user=TEST_ACTOR)
     assert exc.value.field == "rate"
     assert not team["lea"].withholding_rates.exists()
 
@@ -278,9 +285,12 @@ def test_bad_withholding_rates_are_refused(team, rate):
 def test_withholding_rates_are_dated_and_audited(team, world):
     staff = world.user("director_a")
     withholding_rate_set(entrepreneur=team["lea"], rate="5", effective_from=JAN, acting_user=staff)
-    withholding_rate_set(entrepreneur=team["lea"], rate="9.1", effective_from=date(2026, 2, 10), acting_user=staff)
-    assert _line(payroll_run_create(month="2026-01"), team["lea"]).pas_rate == D("5.00")
-    assert _line(payroll_run_create(month="2026-02"), team["lea"]).pas_rate == D("9.10")
+    withholding_rate_set(entrepreneur=team["lea"], rate="9.1", effective_from=date(2026, 2, 10),
+                         acting_user=staff)
+    assert _line(payroll_run_create(month="2026-01",
+                                    acting_user=TEST_ACTOR), team["lea"]).pas_rate == D("5.00")
+    assert _line(payroll_run_create(month="2026-02",
+                                    acting_user=TEST_ACTOR), team["lea"]).pas_rate == D("9.10")
     assert AuditEntry.objects.filter(action="withholding_rate_set", actor=staff).count() == 2
 
 
@@ -297,8 +307,8 @@ def checked_run(world, django_db_blocker):
         with tenant_context(cae):
             people = [cesa_person(first_name=f"P{i}", last_name="Course", revenue=[(date(2026, 1, 5), 5000)])
                       for i in range(3)]
-            run = payroll_run_create(month="2026-01")
-            payroll_run_check(run=run)
+            run = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
+            payroll_run_check(run=run, acting_user=TEST_ACTOR)
     return cae, run, people
 
 
@@ -306,7 +316,8 @@ def test_two_people_closing_at_once_close_it_once(checked_run, django_db_blocker
     from tests.conftest import run_in_parallel
 
     cae, run, people = checked_run
-    outcomes = run_in_parallel(lambda _: payroll_run_close(run=run).state, [1, 2], cooperative=cae,
+    outcomes = run_in_parallel(lambda _: payroll_run_close(run=run,
+                                                           acting_user=TEST_ACTOR).state, [1, 2], cooperative=cae,
                                django_db_blocker=django_db_blocker)
     assert sorted(outcomes) == ["closed", "payroll_run_closed"], outcomes
     with tenant_context(cae):
@@ -319,7 +330,8 @@ def test_two_people_creating_the_same_month_make_one_run(checked_run, django_db_
     from tests.conftest import run_in_parallel
 
     cae, _, _ = checked_run
-    outcomes = run_in_parallel(lambda _: payroll_run_create(month="2026-03").month.isoformat(), [1, 2],
+    outcomes = run_in_parallel(lambda _: payroll_run_create(month="2026-03",
+                                                            acting_user=TEST_ACTOR).month.isoformat(), [1, 2],
                                cooperative=cae, django_db_blocker=django_db_blocker)
     assert sorted(outcomes) == ["2026-03-01", "payroll_run_exists"], outcomes
     with tenant_context(cae):
@@ -340,16 +352,16 @@ def _table_2027(**changes):
     document.update(valid_from="2027-01-01", label="Barème 2027 (essai)")
     for mutate in changes.values():
         mutate(document)
-    rate_table_load(document=document)
+    rate_table_load(document=document, acting_user=TEST_ACTOR)
 
 
 def test_part_time_is_prorated_on_the_legal_week_of_the_rate_table(team):
     # A table whose legal week were 39 hours: a 35-hour contract is then a part time.
     _table_2027(week=lambda d: d["working_time"].update(legal_weekly_hours="39"))
-    run = payroll_run_create(month="2027-01")
+    run = payroll_run_create(month="2027-01", acting_user=TEST_ACTOR)
     assert _line(run, team["lea"]).smic_reference == D("1636.05")  # 1,823.03 × 35 / 39
     assert _line(run, team["paul"]).smic_reference == D("818.03")  # 1,823.03 × 17.5 / 39
-    january_2026 = payroll_run_create(month="2026-01")
+    january_2026 = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     assert _line(january_2026, team["lea"]).smic_reference == D("1823.03"), "2026: 35 hours"
 
 
@@ -362,7 +374,7 @@ def test_each_contribution_goes_to_the_fund_its_rate_table_names(team):
         line["fund"] = "urssaf"
 
     _table_2027(ags=ags_to_urssaf)
-    run = payroll_run_create(month="2027-01")
+    run = payroll_run_create(month="2027-01", acting_user=TEST_ACTOR)
     lea = _line(run, team["lea"])
     assert {item["code"]: item["fund"] for item in lea.detail}["ags"] == "urssaf"
     funds = {row["code"]: row["fund"] for row in contributions_summary(run) if row["code"] != "total"}
@@ -381,7 +393,7 @@ def test_lines_stored_before_the_fund_key_take_it_from_the_rate_table(team):
     summarised and booked as the table of their month says."""
     from tenants.payroll.selectors import contributions_summary
 
-    run = payroll_run_create(month="2026-01")
+    run = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
     before = contributions_summary(run)
     assert {row["fund"] for row in before} >= {"urssaf", "agirc_arrco", "unemployment"}
     for line in run.lines.all():

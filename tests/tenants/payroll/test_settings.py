@@ -13,6 +13,7 @@ from tenants.payroll.models import PayrollSettings
 from tenants.payroll.selectors import payroll_settings_engine
 from tenants.payroll.services import payroll_settings_update
 from tests.conftest import tenant_context
+from tests.factories import TEST_ACTOR
 
 D = Decimal
 
@@ -42,14 +43,14 @@ def test_update_converts_percents_and_is_audited(in_cae_a, world):
 def test_bad_settings_are_refused_and_change_nothing(in_cae_a, fields, field):
     before = payroll_settings_engine()
     with pytest.raises(AppError) as exc:
-        payroll_settings_update(**{"atmp_rate": D("3.00")} | fields)
+        payroll_settings_update(**{"atmp_rate": D("3.00")} | fields, acting_user=TEST_ACTOR)
     assert exc.value.field == field
     assert payroll_settings_engine() == before
 
 
 def test_settings_are_per_cae(cae_a, cae_b):
     with tenant_context(cae_a):
-        payroll_settings_update(headcount_band="lt11", atmp_rate=D("0.90"))
+        payroll_settings_update(headcount_band="lt11", atmp_rate=D("0.90"), acting_user=TEST_ACTOR)
     with tenant_context(cae_b):
         assert payroll_settings_engine() == CaeSettings(headcount_band="11_49")
     with tenant_context(cae_a):
@@ -57,6 +58,6 @@ def test_settings_are_per_cae(cae_a, cae_b):
 
 
 def test_stored_rates_and_settings_give_the_golden_payslip(in_cae_a):
-    payroll_settings_update(headcount_band="11_49", atmp_rate=D("1.00"))
+    payroll_settings_update(headcount_band="11_49", atmp_rate=D("1.00"), acting_user=TEST_ACTOR)
     p = payslip_compute(gross=D("1823.03"), rates=rates_for(datetime.date(2026, 3, 1)), settings=payroll_settings_engine())
     assert (p.net_before_tax, p.rgdu, p.total_cost) == (D("1443.09"), D("725.75"), D("1867.81"))

@@ -72,7 +72,7 @@ def test_the_payroll_pages_link_to_it(world):
 ])
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(world, data, field, message):
     with tenant_context(world.cae_a):
-        payroll_settings_update(atmp_rate=D("2.50"))
+        payroll_settings_update(atmp_rate=D("2.50"), acting_user=world.user("director_a"))
         count = AuditEntry.objects.filter(action="payroll_settings_update").count()
     before = _stored(world.cae_a)
     client = client_for(world.cae_a, world.user("director_a"))

@@ -11,6 +11,7 @@ from tenants.payroll.engine import payslip_compute
 from tenants.payroll.runs import payroll_line_adjust, payroll_run_check, payroll_run_close, payroll_run_create
 from tenants.payroll.selectors import payroll_settings_engine
 from tenants.payroll.simulator import simulate
+from tests.factories import TEST_ACTOR
 
 from .cesa import cesa_person
 
@@ -24,11 +25,11 @@ def test_a_part_timer_is_simulated_as_the_run_pays_them(in_cae_a):
     also regularises the year."""
     paul = cesa_person(first_name="Paul", weekly_hours="17.5", monthly_gross="1500.00",
                        revenue=[(date(2026, 1, 5), 30000)])
-    january = payroll_run_create(month="2026-01")
-    payroll_line_adjust(line=january.lines.get(), gross="2500", reason="Prime")
-    payroll_run_check(run=january)
-    payroll_run_close(run=january, render_payslips=False)
-    line = payroll_run_create(month="2026-02").lines.get()
+    january = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
+    payroll_line_adjust(line=january.lines.get(), gross="2500", reason="Prime", acting_user=TEST_ACTOR)
+    payroll_run_check(run=january, acting_user=TEST_ACTOR)
+    payroll_run_close(run=january, render_payslips=False, acting_user=TEST_ACTOR)
+    line = payroll_run_create(month="2026-02", acting_user=TEST_ACTOR).lines.get()
     assert (line.gross, line.smic_reference, line.ytd_gross) == (D("1500.00"), D("911.52"), D("2500.00"))
 
     result = simulate(entrepreneur=paul, today=date(2026, 2, 10), gross="1500")

@@ -13,6 +13,7 @@ from essaim.core.errors import AppError
 from tenants.people.importing import people_import, preview, read_table
 from tenants.people.models import Entrepreneur, Journey, Site
 from tests.conftest import client_for, tenant_context
+from tests.factories import TEST_ACTOR
 
 pytestmark = pytest.mark.django_db
 
@@ -48,23 +49,23 @@ def test_broken_file_reports_every_error_and_writes_nothing(site):
     assert any("genre inconnu" in e for e in errors[6]) and any("e-mail invalide" in e for e in errors[6])
     assert errors[7] == []
     with pytest.raises(AppError) as exc:
-        people_import(result=result)
+        people_import(result=result, acting_user=TEST_ACTOR)
     assert "5 ligne(s) en erreur" in exc.value.message
     assert Entrepreneur.objects.count() == 0
-    assert people_import(result=result, only_valid=True) == 1
+    assert people_import(result=result, only_valid=True, acting_user=TEST_ACTOR) == 1
     assert list(Entrepreneur.objects.values_list("first_name", flat=True)) == ["Ana"]
 
 
 def test_good_file_imports_and_reimport_creates_no_duplicates(site):
     result = preview(read_table("personnes.csv", GOOD.encode("utf-8")))
     assert [r.errors for r in result.rows] == [[], [], []]
-    assert people_import(result=result) == 3
+    assert people_import(result=result, acting_user=TEST_ACTOR) == 3
     lea = Entrepreneur.objects.get(email="lea.martin@exemple.fr")
     assert lea.site == site and lea.entry_situation == "job_seeker"
     assert Journey.objects.get(entrepreneur=lea).opened_on.isoformat() == "2026-01-05"
     again = preview(read_table("personnes.csv", GOOD.encode("utf-8")))
     assert len(again.duplicates) == 3 and again.valid == []
-    assert people_import(result=again) == 0
+    assert people_import(result=again, acting_user=TEST_ACTOR) == 0
     assert Entrepreneur.objects.count() == 3
 
 

@@ -131,35 +131,40 @@ def test_bad_input_names_the_field_and_writes_nothing(world, field, value, messa
 
 
 def test_the_service_refuses_out_of_range_values_too(world):
+    director_a = world.user("director_a")
     from essaim.core.errors import AppError
     from tenants.people.services import people_settings_update
 
     with tenant_context(world.cae_a):
         with pytest.raises(AppError) as caught:
-            people_settings_update(retention_years=8, cape_warning_days=120)
+            people_settings_update(retention_years=8, cape_warning_days=120, acting_user=director_a)
         assert caught.value.code == "people_settings_invalid" and caught.value.field == "cape_warning_days"
         assert "« Rappel avant la fin d'un CAPE (jours) »" in caught.value.message
         with pytest.raises(AppError) as caught:
-            people_settings_update(edited_at=None)
+            people_settings_update(edited_at=None, acting_user=director_a)
         assert caught.value.code == "people_settings_field"
     assert _settings(world.cae_a) == DEFAULTS  # not even the valid retention_years
 
 
 def test_the_reminders_follow_the_saved_lead_time(world):
+    counsellor_a = world.user("counsellor_a")
     client_for(world.cae_a, world.user("director_a")).post(URL, {**GOOD, "cape_warning_days": "60"})
     with tenant_context(world.cae_a):
         site = Site.objects.create(name="Siège", kind="head_office", city="Reims", department="51")
         person = entrepreneur_create(site=site, first_name="Inès", last_name="Roux", gender="F",
-                                     opened_on=date(2024, 9, 1), counsellor=world.user("counsellor_a"))
-        journey_record_event(person=person, kind=EventKind.FOLLOW_UP, on=date(2024, 9, 20))
+                                     opened_on=date(2024, 9, 1), counsellor=world.user("counsellor_a"),
+                                     acting_user=counsellor_a)
+        journey_record_event(person=person, kind=EventKind.FOLLOW_UP, on=date(2024, 9, 20),
+                             acting_user=counsellor_a)
         journey_record_event(person=person, kind=EventKind.CAPE_SIGNED, on=date(2024, 10, 1),
-                             ends_on=date(2025, 9, 30))
+                             ends_on=date(2025, 9, 30), acting_user=counsellor_a)
         assert daily_reminders.run("2025-07-31") == 0
         assert daily_reminders.run("2025-08-01") == 1  # 60 days before 30/09, not 30
         assert Reminder.objects.get().due_on == date(2025, 8, 1)
         # the CESA rule saved on the page applies too: no first revenue needed
         journey_record_event(person=person, kind=EventKind.CESA_SIGNED, on=date(2025, 9, 1),
-                             weekly_hours=Decimal("10"), monthly_gross=Decimal("600.00"))
+                             weekly_hours=Decimal("10"), monthly_gross=Decimal("600.00"),
+                             acting_user=counsellor_a)
 
 
 def test_links_to_the_page(world, db):

@@ -25,7 +25,8 @@ def setup_a(world):
         # and no journey event may precede its journey's opening.
         opened = timezone.localdate() - timedelta(days=7)
         people = [entrepreneur_create(site=site, first_name=f"Prénom{i}", last_name=f"Nom{i}", gender="F",
-                                      email=f"p{i}@exemple.fr", opened_on=opened) for i in range(3)]
+                                      email=f"p{i}@exemple.fr", opened_on=opened,
+                                      acting_user=world.user("counsellor_a")) for i in range(3)]
         me = people[0]
         me.user = world.user("entrepreneur_a")
         me.save(update_fields=["user"])
@@ -69,16 +70,17 @@ def test_entrepreneur_self_registers_and_staff_print_the_sheet(world, setup_a):
 
 
 def test_workshop_rules(world, setup_a):
+    counsellor_a = world.user("counsellor_a")
     w, people = setup_a["workshop"], setup_a["people"]
     with tenant_context(world.cae_a):
-        services.workshop_register(workshop=w, person=people[0])
-        services.workshop_register(workshop=w, person=people[1])
+        services.workshop_register(workshop=w, person=people[0], acting_user=counsellor_a)
+        services.workshop_register(workshop=w, person=people[1], acting_user=counsellor_a)
         with pytest.raises(AppError, match="complet"):
-            services.workshop_register(workshop=w, person=people[2])
+            services.workshop_register(workshop=w, person=people[2], acting_user=counsellor_a)
         past = Workshop.objects.create(title="Passé", theme="it", site=setup_a["site"],
                                        starts_at=timezone.now() - timedelta(days=1))
         with pytest.raises(AppError, match="déjà eu lieu"):
-            services.workshop_register(workshop=past, person=people[2])
+            services.workshop_register(workshop=past, person=people[2], acting_user=counsellor_a)
 
 
 def test_first_meeting_starts_the_follow_up(world, setup_a):

@@ -5,13 +5,15 @@ from django.db import migrations
 
 def load(apps, schema_editor):
     from essaim.payrates.rateset import DATA_DIR
+    from essaim.audit.actors import SystemActor
     from essaim.payrates.services import document_read, rate_table_load
 
     model = apps.get_model("payrates", "RateTable")
     path = DATA_DIR / "fr-2026.json"
     document = document_read(path)
     if not model.objects.filter(valid_from=document["valid_from"]).exists():
-        rate_table_load(document=document, source="platform/essaim/payrates/data/fr-2026.json", model=model)
+        rate_table_load(document=document, source="platform/essaim/payrates/data/fr-2026.json", model=model,
+                        acting_user=SystemActor("migration payrates.0002"))
 
 
 def unload(apps, schema_editor):

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
+from essaim.audit.actors import command_actor
 from essaim.cooperatives.models import Cooperative
 from essaim.cooperatives.services import cooperative_create
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 name=o["name"], legal_name=o["legal_name"] or o["name"], slug=o["slug"], siren=o["siren"],
                 siret=o["siret"], region=o["region"], address=o["address"], postal_code=o["postal_code"],
                 city=o["city"], kind=o["kind"], sector=o["sector"], contribution_rate=o["contribution_rate"],
-                iban=o["iban"], bic=o["bic"],
+                iban=o["iban"], bic=o["bic"], acting_user=command_actor("create_cooperative"),
             )
         except ValidationError as exc:
             lines = [f"{field} : {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]

@@ -1,5 +1,6 @@
 from django.core.management import BaseCommand, CommandError
 
+from essaim.audit.actors import command_actor
 from essaim.core.errors import AppError
 from essaim.payrates.services import document_read, rate_table_load
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, replace, **options):
         try:
-            table = rate_table_load(document=document_read(file), source=str(file), replace=replace)
+            table = rate_table_load(document=document_read(file), source=str(file), replace=replace,
+                                    acting_user=command_actor("payroll_rates_load"))
         except AppError as exc:
             raise CommandError(exc.message) from exc
         end = f" au {table.valid_to:%d/%m/%Y}" if table.valid_to else ""
