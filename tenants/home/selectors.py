@@ -39,7 +39,7 @@ def staff_home(*, cooperative: Cooperative, membership: Membership) -> StaffHome
             {"label": _("Entrepreneur·es-salarié·es"), "value": people.filter(stage__in=["cesa", "associate"]).count()},
             {"label": _("Associé·es"), "value": people.filter(stage="associate").count()},
         ],
-        audit=AuditEntry.objects.order_by("-at")[:8],
+        audit=AuditEntry.objects.select_related("actor").order_by("-at")[:8],
         reminders=Reminder.objects.filter(counsellor_id=user_id, done_at__isnull=True)[:20],
         overdue_followups=(
             Meeting.objects.filter(counsellor_id=user_id, follow_up_done=False, follow_up_on__lt=timezone.localdate())
