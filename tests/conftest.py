@@ -29,6 +29,18 @@ class World:
         return self.users[key]
 
 
+def drop_cooperative(cooperative: Cooperative) -> None:
+    """Remove a CAE a module committed for its own (parallel transactions): its schema, domains,
+    memberships and registry row — so that later tests that count the network's CAEs (the
+    statistics) do not depend on which modules ran before them."""
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{cooperative.schema_name}" CASCADE')
+    Membership.objects.filter(cooperative=cooperative).delete()
+    cooperative.domains.all().delete()
+    Cooperative.objects.filter(pk=cooperative.pk).delete()
+
+
 def _make_cooperative(slug: str, name: str, seed: int, **extra) -> Cooperative:
     siren = siren_from(seed)
     return cooperative_create(

@@ -16,9 +16,9 @@ def seller_vat_number(siren: str) -> str:
     return f"FR{int(siren + '12') % 97:02d}{siren}"
 
 
-def document_parties(*, invoice: Invoice, cooperative) -> dict:
+def document_parties(*, invoice: Invoice, cooperative, settings: ActivitySettings | None = None) -> dict:
     """Seller, buyer and payment terms from today's data, as JSON-ready strings."""
-    settings = ActivitySettings.current()
+    settings = settings or ActivitySettings.current()
     customer = invoice.customer
     person = invoice.entrepreneur
     return {

@@ -171,13 +171,15 @@ def _store_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     invoice.save(update_fields=["total_excl_vat", "total_vat", "total_incl_vat"])
 
 
-def series_key(invoice, on: date, *, prefix: str | None = None) -> tuple[str, str]:
+def series_key(invoice, on: date, *, prefix: str | None = None,
+               settings: ActivitySettings | None = None) -> tuple[str, str]:
     """(series key, printed prefix) for this CAE's numbering policy on `on`. `invoice` is an
     invoice or, with its own `prefix` (quotes: "D"), any document with an entrepreneur. Call it
-    inside the transaction that gives the number."""
+    inside the transaction that gives the number; `settings`, if given, were read by
+    `settings_for_numbering()` in that transaction."""
     prefix = prefix or ("AV" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "F")
     # The policy of the document's own date, read under a shared lock (policy.py).
-    policy = numbering_on(on, settings_for_numbering())
+    policy = numbering_on(on, settings or settings_for_numbering())
     if policy == ActivitySettings.Numbering.YEARLY:
         return f"{prefix}-{on.year}", f"{prefix}{on.year}-"
     if policy == ActivitySettings.Numbering.PER_ENTREPRENEUR:
@@ -188,11 +190,14 @@ def series_key(invoice, on: date, *, prefix: str | None = None) -> tuple[str, st
 @transaction.atomic
 def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user: Actor) -> Invoice:
     """Give the next number of its series and fix the content for good."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    # The parties are read for the snapshot and the journal entry: fetched with the row (locked alone).
+    invoice = (Invoice.objects.select_related("customer", "entrepreneur").select_for_update(of=("self",))
+               .get(pk=invoice.pk))
     if invoice.status == Invoice.Status.FINALISED:
         raise AppError("invoice_already_finalised", f"La facture {invoice.number} est déjà émise.")
     on = on or timezone.localdate()
-    key, prefix = series_key(invoice, on)
+    settings = settings_for_numbering()
+    key, prefix = series_key(invoice, on, settings=settings)
     series, _ = NumberSeries.objects.get_or_create(key=key)
     series = NumberSeries.objects.select_for_update().get(pk=series.pk)
     last = Invoice.objects.filter(number__startswith=prefix, status=Invoice.Status.FINALISED).order_by(
@@ -205,9 +210,9 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user: A
     series.save(update_fields=["next_value"])
     invoice.status = Invoice.Status.FINALISED
     invoice.issued_on = on
-    invoice.due_on = on + timedelta(days=ActivitySettings.current().payment_days)
+    invoice.due_on = on + timedelta(days=settings.payment_days)
     invoice.finalised_at = timezone.now()
-    invoice.issued_as = document_parties(invoice=invoice, cooperative=current_cooperative())
+    invoice.issued_as = document_parties(invoice=invoice, cooperative=current_cooperative(), settings=settings)
     invoice.save(update_fields=["number", "status", "issued_on", "due_on", "finalised_at", "issued_as"])
     from .journal import ledger_post_invoice
 

@@ -80,6 +80,10 @@ MIDDLEWARE = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres:///essaim")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# One `SET search_path` per schema switch, not one per cursor (half the queries of a write were
+# SETs). Safe with django-tenants ≥ 4: it forgets the cached path on rollback and on a rollback to
+# a savepoint, which is when PostgreSQL discards a session SET (docs/decisions/0005).
+TENANT_LIMIT_SET_CALLS = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

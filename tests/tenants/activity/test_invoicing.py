@@ -160,7 +160,7 @@ def sixteen_drafts(world, django_db_blocker):
     """Committed drafts in a CAE of this module's own, for real parallel transactions."""
     from tenants.people.models import Site
     from tenants.people.services import entrepreneur_create
-    from tests.conftest import _make_cooperative
+    from tests.conftest import _make_cooperative, drop_cooperative
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("numerotation", "CAE Numérotation", 66666666)
@@ -172,7 +172,9 @@ def sixteen_drafts(world, django_db_blocker):
                                        billing_postal_code="51100", billing_city="Reims",
                                        acting_user=TEST_ACTOR)
             drafts = [draft(person, customer) for _ in range(16)]
-    return cae, drafts
+    yield cae, drafts
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def test_sixteen_concurrent_finalisations_no_gap_no_duplicate(sixteen_drafts, django_db_blocker):

@@ -166,7 +166,7 @@ def test_per_entrepreneur_numbering_policy_applies_to_quotes(activity):
 @pytest.fixture(scope="module")
 def eight_drafts(world, django_db_blocker):
     """Committed drafts in a CAE of this module's own, for real parallel transactions."""
-    from tests.conftest import _make_cooperative
+    from tests.conftest import _make_cooperative, drop_cooperative
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("devis-numeros", "CAE Devis", 77777777)
@@ -174,7 +174,9 @@ def eight_drafts(world, django_db_blocker):
             person = make_person()
             customer = make_customer(person)
             drafts = [draft(person, customer) for _ in range(8)]
-    return cae, drafts
+    yield cae, drafts
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def test_eight_concurrent_sends_no_gap_no_duplicate(eight_drafts, django_db_blocker):

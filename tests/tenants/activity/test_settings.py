@@ -158,7 +158,7 @@ def test_the_database_refuses_a_change_dated_otherwise_than_1_january(in_cae_a):
 @pytest.fixture(scope="module")
 def committed_draft(world, django_db_blocker):
     """A committed draft in a CAE of this module's own, for a transaction in another thread."""
-    from tests.conftest import _make_cooperative
+    from tests.conftest import _make_cooperative, drop_cooperative
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("reglages", "CAE Réglages", 77777777)
@@ -168,7 +168,9 @@ def committed_draft(world, django_db_blocker):
             customer = make_customer(person, siren="732829320")
             draft = invoice_create_draft(entrepreneur=person, customer=customer, lines=[LineInput("A", "1", "1")],
                                          acting_user=TEST_ACTOR)
-    return cae, draft
+    yield cae, draft
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def test_a_finalisation_under_way_holds_the_policy_until_it_commits(committed_draft, django_db_blocker):

@@ -29,14 +29,16 @@ def _legs(amount: str) -> list[Leg]:
 def sequence_cae(world, django_db_blocker):
     """A CAE of this module's own whose 2026 sequence exists and is committed (entry 1), since
     other threads see only committed rows."""
-    from tests.conftest import _make_cooperative
+    from tests.conftest import _make_cooperative, drop_cooperative
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("ecritures-concurrence", "CAE Écritures Concurrence", 73737373)
         with tenant_context(cae):
             entry_post(journal="BQ", date=DAY, piece_ref="R1", piece_date=DAY, label="Premier règlement",
                        legs=_legs("10.00"), source="test:premier")
-    return cae
+    yield cae
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def _wait_until_someone_waits_on_me(deadline_s: float = 30.0) -> None:

@@ -300,7 +300,7 @@ def test_withholding_rates_are_dated_and_audited(team, world):
 def checked_run(world, django_db_blocker):
     """A committed, checked January run in a CAE of this module's own (other threads see only
     committed rows)."""
-    from tests.conftest import _make_cooperative
+    from tests.conftest import _make_cooperative, drop_cooperative
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("paie-concurrence", "CAE Paie Concurrence", 58585858)
@@ -309,7 +309,9 @@ def checked_run(world, django_db_blocker):
                       for i in range(3)]
             run = payroll_run_create(month="2026-01", acting_user=TEST_ACTOR)
             payroll_run_check(run=run, acting_user=TEST_ACTOR)
-    return cae, run, people
+    yield cae, run, people
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def test_two_people_closing_at_once_close_it_once(checked_run, django_db_blocker):

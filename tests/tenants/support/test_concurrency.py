@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 def one_seat(world, django_db_blocker):
     """Committed rows in a CAE of this module's own (other threads only see committed data);
     module scope makes it run before the test's own transaction opens."""
-    from tenants.people.models import Entrepreneur, Site
+    from tenants.people.models import Site
     from tenants.people.services import entrepreneur_create
     from tenants.support.models import Workshop
-    from tests.conftest import _make_cooperative, tenant_context
+    from tests.conftest import _make_cooperative, drop_cooperative, tenant_context
 
     with django_db_blocker.unblock():
         cae = _make_cooperative("concurrence", "CAE Concurrence", 44444444)
@@ -30,9 +30,8 @@ def one_seat(world, django_db_blocker):
             workshop = Workshop.objects.create(title="Une place", theme="sales", site=site, capacity=1,
                                                starts_at=timezone.now() + timedelta(days=2))
     yield cae, workshop, people
-    with django_db_blocker.unblock(), tenant_context(cae):
-        workshop.registrations.all().delete()
-        Entrepreneur.objects.filter(pk__in=[p.pk for p in people]).delete()
+    with django_db_blocker.unblock():
+        drop_cooperative(cae)
 
 
 def test_last_seat_goes_to_exactly_one(one_seat, django_db_blocker):
