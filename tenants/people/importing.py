@@ -19,6 +19,7 @@ from essaim.audit.actors import Actor
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 from essaim.core.search import fold
+from essaim.core.validators import control_character_error
 
 from .models import Entrepreneur, Journey, Site
 
@@ -98,16 +99,33 @@ def read_table(name: str, content: bytes) -> list[list[str]]:
     if lower.endswith(".csv"):
         if b"\x00" in content[:4096]:
             raise AppError("import_bad_type", "Ce fichier n'est pas un CSV texte.", field="file")
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("latin-1")
+        text = _decode(content)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
         except csv.Error:
             dialect = csv.excel
         return list(csv.reader(io.StringIO(text), dialect))
     raise AppError("import_bad_type", "Formats acceptés : CSV ou XLSX.", field="file")
+
+
+def _decode(content: bytes) -> str:
+    """UTF-8, else Windows-1252 (what Excel writes for « CSV (séparateur : point-virgule) »: its
+    œ, € and ’ would be C1 control characters read as Latin-1), else Latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return content.decode("latin-1")
+
+
+def _column_letter(index: int) -> str:
+    """A, B… Z, AA… for the 0-based column `index`, as a spreadsheet names it."""
+    letters, index = "", index + 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _cell(value) -> str:
@@ -154,6 +172,11 @@ def preview(table: list[list[str]]) -> ImportPreview:
         result = RowResult(line=index, values={})
         errors = result.errors
         values = result.values
+        for column, (name, cell) in enumerate(zip(header, raw, strict=False)):
+            error = control_character_error(str(cell).strip()) if name else None
+            if error is not None:  # no control character reaches a person's record (essaim.core.validators)
+                errors.append(f"colonne « {str(rows[0][column]).strip()} » ({_column_letter(column)}) : "
+                              f"{error.messages[0]}")
         for name in REQUIRED:
             if not data.get(name):
                 errors.append(f"{LABELS[name]} manquant")
