@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,8 +87,35 @@ def _redact(url: str) -> str:
     return url
 
 
+def start_pa_sandbox(sup: Supervisor) -> None:
+    """The sandbox approved platform (standins/pa_sandbox, docs/sandbox.md), a separate process on
+    a free loopback port, started before the demo so that the demo registers its CAEs in it. Its
+    address and admin token reach the web server and the workers through the environment, read by
+    the local settings only (production settings never point at it)."""
+    if os.environ.get("ESSAIM_PA_SANDBOX_URL"):
+        return  # one already runs (set by hand)
+    token = os.environ.setdefault("ESSAIM_PA_SANDBOX_ADMIN_TOKEN", secrets.token_urlsafe(24))
+    proc = sup.spawn([sys.executable, "-m", "standins.pa_sandbox", "--host", "127.0.0.1",
+                      "--port", os.environ.get("ESSAIM_PA_SANDBOX_PORT", "0"),
+                      "--db", str(data_dir() / "pa_sandbox.sqlite3"), "--admin-token", token],
+                     stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if line.startswith("PA_SANDBOX_READY "):
+            os.environ["ESSAIM_PA_SANDBOX_URL"] = line.split(" ", 1)[1].strip()
+            print(f"Plateforme agréée de test (bac à sable) : {os.environ['ESSAIM_PA_SANDBOX_URL']}")
+            # Keep reading its output, or a full pipe would block it.
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            return
+        if not line and proc.poll() is not None:
+            break
+    raise RuntimeError("La plateforme agréée de test (standins.pa_sandbox) n'a pas démarré.")
+
+
 def cmd_run(sup: Supervisor, args: argparse.Namespace) -> int:
     sup.ensure_database()
+    start_pa_sandbox(sup)
     subprocess.run([*MANAGE, "setup", "--demo-if-empty"], cwd=REPO_ROOT, check=True)
     sup.spawn([*MANAGE, "runserver", f"0.0.0.0:{PORT}"])
     celery = [sys.executable, "-m", "celery", "-A", "essaim"]
