@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ["DJANGO_DEBUG"] = "false"
-for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"):
+for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ESSAIM_SEALING_KEYS"):
     if not os.environ.get(_required):
         raise ImproperlyConfigured(f"{_required} doit être défini en production.")
 
