@@ -3,7 +3,15 @@ and details are rendered from `.values()` rows by plans derived from them (api/r
 
 from rest_framework import serializers
 
-from tenants.activity.models import Customer, Invoice, InvoiceLine, Payment, Quote, QuoteLine
+from tenants.activity.models import (
+    Customer,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    Payment,
+    Quote,
+    QuoteLine,
+)
 
 ENTREPRENEUR = "Identifiant de l'entrepreneur·e dont c'est l'activité (`/api/v1/people/<id>`)."
 MONEY = {"max_digits": 12, "decimal_places": 2, "read_only": True}
@@ -34,20 +42,48 @@ class CustomerSerializer(serializers.ModelSerializer):
         }
 
 
+LINE_FIELDS = ["position", "description", "quantity", "unit", "unit_price", "vat_rate", "amount"]
+LINE_HELP = {
+    "position": {"help_text": "Rang de la ligne sur la facture."},
+    "description": {"help_text": "Désignation du produit ou du service."},
+    "quantity": {"help_text": "Quantité (3 décimales)."},
+    "unit": {"help_text": "Unité (heure, jour, unité…)."},
+    "unit_price": {"help_text": "Prix unitaire HT en euros."},
+    "vat_rate": {"help_text": "Taux de TVA de la ligne, en pourcentage (`0.00` : exonérée, autoliquidée ou "
+                              "livraison intracommunautaire)."},
+}
+
+
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(**MONEY, help_text="Montant HT de la ligne : quantité × prix unitaire, "
-                                                         "arrondi au centime (au demi-centime supérieur).")
+    amount = serializers.DecimalField(**MONEY, help_text="Montant net HT de la ligne (EN 16931 BT-131) : quantité × "
+                                                         "prix unitaire, arrondi au centime (au demi-centime "
+                                                         "supérieur), moins la remise de la ligne, plus ses frais.")
 
     class Meta:
         model = InvoiceLine
-        fields = ["position", "description", "quantity", "unit", "unit_price", "vat_rate", "amount"]
+        fields = [*LINE_FIELDS, "allowance_amount", "allowance_reason", "allowance_reason_code", "charge_amount",
+                  "charge_reason", "charge_reason_code"]
+        extra_kwargs = LINE_HELP | {
+            "allowance_amount": {"help_text": "Remise HT propre à la ligne (BT-136), 0.00 s'il n'y en a pas."},
+            "allowance_reason": {"help_text": "Motif de la remise de la ligne (BT-139), ou vide."},
+            "allowance_reason_code": {"help_text": "Code du motif de la remise (BT-140, UNTDID 5189), ou vide."},
+            "charge_amount": {"help_text": "Frais HT propres à la ligne (BT-141), 0.00 s'il n'y en a pas."},
+            "charge_reason": {"help_text": "Motif des frais de la ligne (BT-144), ou vide."},
+            "charge_reason_code": {"help_text": "Code du motif des frais (BT-145, UNTDID 7161), ou vide."},
+        }
+
+
+class AllowanceChargeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceAllowanceCharge
+        fields = ["position", "is_charge", "amount", "reason", "reason_code", "vat_rate"]
         extra_kwargs = {
-            "position": {"help_text": "Rang de la ligne sur la facture."},
-            "description": {"help_text": "Désignation du produit ou du service."},
-            "quantity": {"help_text": "Quantité (3 décimales)."},
-            "unit": {"help_text": "Unité (heure, jour, unité…)."},
-            "unit_price": {"help_text": "Prix unitaire HT en euros."},
-            "vat_rate": {"help_text": "Taux de TVA de la ligne, en pourcentage (`0.00` : exonérée)."},
+            "position": {"help_text": "Rang sur la facture."},
+            "is_charge": {"help_text": "true : frais (EN 16931 BG-21) ; false : remise (BG-20)."},
+            "amount": {"help_text": "Montant HT en euros (BT-92 ou BT-99)."},
+            "reason": {"help_text": "Motif (BT-97 ou BT-104), ou vide si un code est donné."},
+            "reason_code": {"help_text": "Code du motif (BT-98 : UNTDID 5189 ; BT-105 : UNTDID 7161), ou vide."},
+            "vat_rate": {"help_text": "Taux de TVA de la base qu'elle diminue ou augmente (BT-96 ou BT-103)."},
         }
 
 
@@ -74,12 +110,30 @@ class InvoiceSerializer(serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True, help_text="Lignes, dans l'ordre de la facture.")
     corrects = serializers.CharField(source="corrects.number", default=None, read_only=True, allow_null=True,
                                      help_text="Pour un avoir : numéro de la facture qu'il corrige ; sinon null.")
+    currency = serializers.CharField(read_only=True, help_text="Devise (BT-5) : toujours `EUR`, Essaim facture en "
+                                                               "euros uniquement.")
+    # Plain text, not the enum of the customer's country (one choice set, one schema name).
+    delivery_country = serializers.CharField(read_only=True, help_text="Pays de livraison (ISO 3166-1), ou vide.")
+    allowances_charges = AllowanceChargeSerializer(many=True, read_only=True,
+                                                   help_text="Remises et frais sur l'ensemble du document.")
+    einvoicing_state = serializers.CharField(
+        read_only=True, allow_null=True, default=None,
+        help_text="Transmission par la plateforme agréée : `pending` (à transmettre), `buyer_unknown` (client absent "
+                  "de l'annuaire), `queued` (transmise), `rejected`, `error` ; null si le document n'est pas "
+                  "transmis (vente e-reportée, ou aucune plateforme configurée).")
+    einvoicing_status = serializers.CharField(
+        read_only=True, allow_null=True, default=None,
+        help_text="Dernier statut de cycle de vie reçu (XP Z12-012 : 200 Déposée … 212 Encaissée, 213 Rejetée…), "
+                  "ou null.")
 
     class Meta:
         model = Invoice
         fields = ["id", "kind", "number", "issued_on", "due_on", "entrepreneur_id", "customer_id", "corrects",
                   "operation", "exemption_mention", "purchase_order", "total_excl_vat", "total_vat",
-                  "total_incl_vat", "finalised_at", "lines"]
+                  "total_incl_vat", "finalised_at", "einvoicing_state", "einvoicing_status", "currency",
+                  "total_allowances", "total_charges", "delivery_date", "period_start", "period_end",
+                  "delivery_street", "delivery_postal_code", "delivery_city", "delivery_country",
+                  "place_of_supply_france", "allowances_charges", "lines"]
         extra_kwargs = {
             "id": {"help_text": "Identifiant de la facture ou de l'avoir."},
             "kind": {"help_text": "Facture ou avoir."},
@@ -92,18 +146,35 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "total_excl_vat": {"help_text": "Total HT en euros (négatif pour un avoir)."},
             "total_vat": {"help_text": "Total de la TVA en euros (négatif pour un avoir)."},
             "total_incl_vat": {"help_text": "Total TTC en euros (négatif pour un avoir)."},
+            "total_allowances": {"help_text": "Somme des remises sur l'ensemble du document (BT-107), en euros "
+                                              "(négative pour un avoir)."},
+            "total_charges": {"help_text": "Somme des frais sur l'ensemble du document (BT-108), en euros "
+                                           "(négative pour un avoir)."},
+            "delivery_date": {"help_text": "Date de livraison ou d'exécution si elle diffère de la date d'émission "
+                                           "(BT-72), sinon null."},
+            "period_start": {"help_text": "Début de la période facturée (BT-73), ou null."},
+            "period_end": {"help_text": "Fin de la période facturée (BT-74), ou null."},
+            "delivery_street": {"help_text": "Adresse de livraison (BG-15), si elle diffère de celle du client ; "
+                                             "sinon vide."},
+            "delivery_postal_code": {"help_text": "Code postal de livraison, ou vide."},
+            "delivery_city": {"help_text": "Ville de livraison, ou vide."},
+            "place_of_supply_france": {"help_text": "Prestation à un client d'un autre État membre dont le lieu est en "
+                                                    "France par exception (art. 259 A du CGI) : TVA française."},
             "finalised_at": {"help_text": "Émission. Une facture émise ne se modifie plus : c'est la date de "
                                           "référence de `updated_since`."},
         }
 
 
 class QuoteLineSerializer(InvoiceLineSerializer):
-    """A quote's line: the same fields as an invoice's."""
+    """A quote's line: an invoice's fields, without allowances and charges."""
+
+    amount = serializers.DecimalField(**MONEY, help_text="Montant HT de la ligne : quantité × prix unitaire, "
+                                                         "arrondi au centime (au demi-centime supérieur).")
 
     class Meta(InvoiceLineSerializer.Meta):
         model = QuoteLine
-        extra_kwargs = InvoiceLineSerializer.Meta.extra_kwargs | {
-            "position": {"help_text": "Rang de la ligne sur le devis."}}
+        fields = LINE_FIELDS
+        extra_kwargs = LINE_HELP | {"position": {"help_text": "Rang de la ligne sur le devis."}}
 
 
 class QuoteSerializer(serializers.ModelSerializer):

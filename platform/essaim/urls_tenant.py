@@ -16,6 +16,7 @@ urlpatterns = [
     path("comptabilite/", include("tenants.ledger.urls")),
     path("paie/", include("tenants.payroll.urls")),
     path("modeles/", include("tenants.catalogue.urls")),
+    path("facturation-electronique/", include("tenants.einvoicing.urls")),
     path("statistiques/", include("network.stats.urls_cae")),  # this CAE beside the network
     path("cles-api/", include("api.keys.urls_ui")),
     path("", include("tenants.home.urls")),

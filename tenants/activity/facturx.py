@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from essaim.core.errors import AppError
 
+from . import content, vat
+from .en16931 import BAR_CODES, CURRENCY, VAT_POINT_DATE_CODES
 from .models import Invoice
-from .parties import issued_parties, seller_vat_number  # noqa: F401 - seller_vat_number: part of this module's API
-from .totals import compute_totals
+from .parties import issued_parties, issued_vat, seller_vat_number  # noqa: F401 - seller_vat_number: part of this module's API
+from .totals import document_totals
 
 LEVEL = "en16931"
 TYPE_INVOICE = "380"
@@ -54,17 +56,31 @@ def _quantity(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _vat_category(rate: Decimal) -> str:
+def _vat_category(regime: str, rate: Decimal) -> str:
     # The rates of VatRate: 20 / 10 / 5.5 / 2.1 % are standard-rated ("S" in UNCL 5305, whatever
-    # the rate); 0 is an exemption ("E"), which requires the legal mention as the reason.
-    return "S" if rate > 0 else "E"
+    # the rate); 0 is an exemption (E, with the legal mention as the reason), the reverse charge of
+    # services to an EU business (AE) or an intra-community supply of goods (K): vat.py, en16931.py.
+    return vat.treatment(regime, rate).category
 
 
 def _unit_code(unit: str) -> str:
     return UNIT_CODES.get(unit.strip().lower(), UNIT_ONE)
 
 
-def _notes(parties: dict) -> list[dict]:
+def _buyer_of(invoice: Invoice) -> dict:
+    """The buyer as the document says: frozen at issue, or the customer as it is for a draft."""
+    buyer = (invoice.issued_as or {}).get("buyer")
+    return buyer if buyer is not None else content.buyer_of(invoice.customer)
+
+
+def invoice_processing_rule(invoice: Invoice) -> str:
+    """AFNOR XP Z12-013 ProcessingRule of a document: "B2B" (a business buyer established in
+    France: e-invoiced), "B2BInt" (a business buyer in another member state) or "B2C" (an
+    individual) — the last two e-reported. Read from the parties frozen at issue."""
+    return vat.processing_rule(_buyer_of(invoice))
+
+
+def _notes(parties: dict, processing_rule: str) -> list[dict]:
     rate = parties["terms"]["late_penalty_rate"].replace(".", ",")
     return [
         {"BT-21": "PMT", "BT-22": "Indemnité forfaitaire pour frais de recouvrement en cas de retard de "
@@ -72,7 +88,8 @@ def _notes(parties: dict) -> list[dict]:
         {"BT-21": "PMD", "BT-22": f"En cas de retard de paiement, pénalités au taux de {rate} % "
                                   f"(art. L441-10 du Code de commerce)."},
         {"BT-21": "AAB", "BT-22": "Pas d'escompte pour paiement anticipé."},
-        {"BT-21": "BAR", "BT-22": "B2B" if parties["buyer"]["b2b"] else "B2C"},
+        # The French billing frame (BR-FR-20): B2B, B2BINT, B2C.
+        {"BT-21": "BAR", "BT-22": BAR_CODES[processing_rule]},
     ]
 
 
@@ -125,49 +142,60 @@ def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
         raise AppError("facturx_needs_issued_document", _("Seul un document émis a une version Factur-X."))
     parties = issued_parties(invoice=invoice, cooperative=cooperative)
     seller, buyer = parties["seller"], parties["buyer"]
+    regime = issued_vat(parties)["regime"]
     lines = list(invoice.lines.all())
-    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
+    adjustments = list(invoice.allowances_charges.all())
+    totals = document_totals(lines, adjustments)
     exemption = invoice.exemption_mention.strip()
     breakdown = []
     for rate_total in totals.by_rate:
+        treatment = vat.treatment(regime, rate_total.rate)
         entry = {"BT-116": _amount(rate_total.base), "BT-117": _amount(rate_total.vat),
-                 "BT-118": _vat_category(rate_total.rate), "BT-119": _amount(rate_total.rate)}
-        if entry["BT-118"] == "E":
+                 "BT-118": treatment.category, "BT-119": _amount(rate_total.rate)}
+        if treatment.category == "E":
             entry["BT-120"] = exemption
+        elif treatment.exemption_code:  # AE, K: the mention and its VATEX code (BR-AE-10, BR-IC-10)
+            entry |= {"BT-120": treatment.mention, "BT-121": treatment.exemption_code}
         breakdown.append(entry)
+    delivered, period_start, period_end = content.supply_dates(invoice)
     data = {
         "BT-1": invoice.number,
         "BT-2": invoice.issued_on,
         "BT-3": TYPE_CREDIT_NOTE if invoice.kind == Invoice.Kind.CREDIT_NOTE else TYPE_INVOICE,
-        "BT-5": "EUR",
+        "BT-5": CURRENCY,
         "BT-9": invoice.due_on,
         "BT-20": _("Paiement à %(days)s jours, le %(due)s.") % {"days": parties["terms"]["payment_days"],
                                                                 "due": f"{invoice.due_on:%d/%m/%Y}"},
         "BT-23": BUSINESS_PROCESS[invoice.operation],
         "BT-24": "urn:cen.eu:en16931:2017",
-        # The supply date is not recorded apart from the issue date; the XSD check fails without
-        # delivery data, and the supply happened at the latest when it was invoiced.
-        "BT-72": invoice.issued_on,
-        "BG-1": _notes(parties),
+        # The supply's own date, else its period's end, else the issue date (content.supply_dates):
+        # the XSD check fails without delivery data.
+        "BT-72": delivered,
+        "BG-1": _notes(parties, invoice_processing_rule(invoice)),
         "BG-4": _seller(seller),
         "BG-7": _buyer(buyer),
         "BG-23": breakdown,
-        "BG-25": [{
-            "BT-126": str(position),
-            "BT-129": _quantity(line.quantity),
-            "BT-130": _unit_code(line.unit),
-            "BT-131": _amount(line.amount),
-            "BT-146": _amount(line.unit_price),
-            "BT-151": _vat_category(Decimal(line.vat_rate)),
-            "BT-152": _amount(Decimal(line.vat_rate)),
-            "BT-153": line.description,
-        } for position, line in enumerate(lines, start=1)],
-        "BT-106": _amount(totals.excl_vat),
+        "BG-25": [_line(position, line, regime) for position, line in enumerate(lines, start=1)],
+        "BT-106": _amount(totals.lines),
         "BT-109": _amount(totals.excl_vat),
         "BT-110": _amount(totals.vat),
         "BT-112": _amount(totals.incl_vat),
         "BT-115": _amount(totals.incl_vat),
     }
+    if period_start and period_end:  # BG-14
+        data |= {"BT-73": period_start, "BT-74": period_end}
+    allowances = [_adjustment(a, regime) for a in adjustments if not a.is_charge]
+    charges = [_adjustment(a, regime) for a in adjustments if a.is_charge]
+    if allowances:
+        data |= {"BG-20": allowances, "BT-107": _amount(totals.allowances)}
+    if charges:
+        data |= {"BG-21": charges, "BT-108": _amount(totals.charges)}
+    vat_state = issued_vat(parties)
+    if vat.on_debits_applies(on_debits=vat_state["on_debits"], operation=invoice.operation,
+                             rates=[r.rate for r in totals.by_rate]):
+        # BT-8 = 5, VAT due on the invoice's date: the French way of saying "Option pour le
+        # paiement de la taxe d'après les débits" (CGI art. 269-2-c), en16931.VAT_POINT_DATE_CODES.
+        data["BT-8"] = VAT_POINT_DATE_CODES["invoice"]
     if invoice.purchase_order:
         data["BT-13"] = invoice.purchase_order
     if seller["iban"]:
@@ -175,12 +203,55 @@ def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
         data |= {"BT-81": PAYMENT_SEPA_TRANSFER, "BT-84": seller["iban"]}
         if seller["bic"]:
             data["BT-86"] = seller["bic"]
-    if buyer["delivery_address"]:
+    address = content.delivery_address(invoice)
+    if address:  # BG-15, structured
+        data["BG-13"] = {"name": buyer["name"], "addr_l1": address["street"], "postcode": address["postal_code"],
+                         "city": address["city"], "country_code": address["country"]}
+    elif buyer["delivery_address"]:
         data["BG-13"] = {"name": buyer["name"], "addr_l1": buyer["delivery_address"],
                          "country_code": _country(buyer)}
+    elif any(entry["BT-118"] == "K" for entry in breakdown):
+        # An intra-community supply names the country the goods go to (BR-IC-12): the buyer's.
+        data["BG-13"] = {"name": buyer["name"], "country_code": _country(buyer)}
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
         data["BG-3"] = [{"BT-25": invoice.corrects.number, "BT-26": invoice.corrects.issued_on}]
     return data
+
+
+def _line(position: int, line, regime: str) -> dict:
+    rate = Decimal(line.vat_rate)
+    item = {
+        "BT-126": str(position),
+        "BT-129": _quantity(line.quantity),
+        "BT-130": _unit_code(line.unit),
+        "BT-131": _amount(line.amount),  # net: quantity × price − its allowance + its charge
+        "BT-146": _amount(line.unit_price),
+        "BT-151": _vat_category(regime, rate),
+        "BT-152": _amount(rate),
+        "BT-153": line.description,
+    }
+    if line.allowance_amount:  # BG-27: BT-136, BT-139, BT-140
+        item["BG-27"] = [_reasoned({"amount": _amount(line.allowance_amount)}, line.allowance_label,
+                                   line.allowance_reason_code)]
+    if line.charge_amount:  # BG-28: BT-141, BT-144, BT-145
+        item["BG-28"] = [_reasoned({"amount": _amount(line.charge_amount)}, line.charge_label, line.charge_reason_code)]
+    return item
+
+
+def _reasoned(entry: dict, reason: str, code: str) -> dict:
+    if reason:
+        entry["reason"] = reason
+    if code:
+        entry["reason_code"] = code
+    return entry
+
+
+def _adjustment(adjustment, regime: str) -> dict:
+    """A document-level allowance (BG-20: BT-92, BT-95, BT-96, BT-97, BT-98) or charge (BG-21:
+    BT-99, BT-102, BT-103, BT-104, BT-105)."""
+    rate = Decimal(adjustment.vat_rate)
+    return _reasoned({"amount": _amount(adjustment.amount), "vat_category_code": _vat_category(regime, rate),
+                      "vat_rate": _amount(rate)}, adjustment.reason_label, adjustment.reason_code)
 
 
 def invoice_facturx_xml(*, invoice: Invoice, cooperative) -> bytes:

@@ -19,7 +19,12 @@ def _customer_aux(customer) -> tuple[str, str]:
 
 
 def ledger_post_invoice(invoice: Invoice) -> Entry:
-    """An issued invoice or credit note: 411 (customer) against 706/707 and 44571 per rate."""
+    """An issued invoice or credit note: 411 (customer) against 706/707 and 44571 per rate.
+
+    The stored totals are net of the allowances and include the charges shown on the invoice
+    (totals.py: 411 = BT-112, 706/707 = BT-109, 44571 = BT-110): the plan comptable records a sale
+    at its net amount when the discount is on the invoice itself (709 is for reductions granted
+    afterwards), and charges billed with a sale are part of its revenue here."""
     revenue_account = "707" if invoice.operation == Invoice.Operation.GOODS else "706"
     aux, aux_label = _customer_aux(invoice.customer)
     label = f"{invoice.get_kind_display()} {invoice.number} {invoice.customer.name}"

@@ -74,6 +74,27 @@ class NumberingChange(models.Model):
         return f"{self.get_numbering_display()} à partir du {self.valid_from:%d/%m/%Y}"
 
 
+class VatOnDebitsChange(models.Model):
+    """The CAE's option for paying the VAT on its services on debits (CGI art. 269-2-c: VAT due
+    when invoiced, not when paid), on or off from `valid_from` on. Without any row, and before the
+    first, the option is off: VAT on services is due on payment (the legal rule). A change never
+    applies to a day already invoiced (policy.vat_on_debits_set), so what an issued invoice says
+    ("Option pour le paiement de la taxe d'après les débits") stays true of its date."""
+
+    valid_from = models.DateField(_("en vigueur à partir du"), unique=True)
+    on = models.BooleanField(_("option pour le paiement de la TVA d'après les débits"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["valid_from"]
+        verbose_name = _("option pour la TVA d'après les débits")
+
+    def __str__(self) -> str:
+        return f"{'Option' if self.on else 'Sans option'} à partir du {self.valid_from:%d/%m/%Y}"
+
+
 class Country(models.TextChoices):
     """Where a customer is billed: France or another member state of the European Union (ISO
     3166-1 alpha-2; Greece's VAT numbers start with EL, not GR)."""
@@ -218,6 +239,24 @@ class Invoice(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
     # Seller, buyer and terms as printed, frozen when the document is issued (parties.py).
     issued_as = models.JSONField(_("parties et conditions à l'émission"), null=True, blank=True, editable=False)
+    # Where the goods are delivered or the service performed, when not at the buyer's address
+    # (EN 16931 BG-13/BG-15; a mandatory mention when it differs, CGI ann. II art. 242 nonies A).
+    # Empty: the customer's delivery address (free text), else none.
+    delivery_street = models.CharField(_("adresse de livraison"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("code postal de livraison"), max_length=10, blank=True)
+    delivery_city = models.CharField(_("ville de livraison"), max_length=100, blank=True)
+    delivery_country = models.CharField(_("pays de livraison"), max_length=2, choices=Country.choices, blank=True)
+    # The date of the supply (BT-72) or the period invoiced (BG-14: BT-73, BT-74) when they differ
+    # from the issue date (CGI ann. II art. 242 nonies A); empty, the supply is dated the issue date.
+    delivery_date = models.DateField(_("date de livraison ou d'exécution"), null=True, blank=True)
+    period_start = models.DateField(_("période facturée : début"), null=True, blank=True)
+    period_end = models.DateField(_("période facturée : fin"), null=True, blank=True)
+    # Services to a business of another member state taxed in France by exception (CGI art. 259 A).
+    place_of_supply_france = models.BooleanField(_("lieu de la prestation en France (art. 259 A du CGI)"),
+                                                 default=False)
+    # Document-level allowances (BT-107) and charges (BT-108), signed like the totals.
+    total_allowances = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total_charges = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -231,6 +270,11 @@ class Invoice(models.Model):
                 name="invoice_number_iff_finalised",
             ),
             models.CheckConstraint(
+                condition=models.Q(period_start__isnull=True) | models.Q(period_end__isnull=True)
+                | models.Q(period_start__lte=models.F("period_end")),
+                name="invoice_period_ordered",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(kind="invoice", corrects__isnull=True)
                 | models.Q(kind="credit_note", corrects__isnull=False),
                 name="credit_note_references_invoice",
@@ -239,6 +283,13 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"{self.get_kind_display()} (brouillon {self.pk})"
+
+    @property
+    def currency(self) -> str:
+        """BT-5: always euros (en16931.CURRENCY, docs/activity.md)."""
+        from .en16931 import CURRENCY
+
+        return CURRENCY
 
 
 class DocumentLine(models.Model):
@@ -268,10 +319,81 @@ class DocumentLine(models.Model):
 
 
 class InvoiceLine(DocumentLine):
+    """An invoice's line, with at most one allowance (BG-27) and one charge (BG-28) of its own:
+    its net amount (BT-131) is quantity × unit price, to the cent, − allowance + charge."""
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    allowance_amount = models.DecimalField(_("remise HT"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+                                           validators=[MinValueValidator(Decimal("0"))])
+    allowance_reason = models.CharField(_("motif de la remise"), max_length=200, blank=True)
+    allowance_reason_code = models.CharField(_("code du motif de la remise"), max_length=3, blank=True)  # UNTDID 5189
+    charge_amount = models.DecimalField(_("frais HT"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+                                        validators=[MinValueValidator(Decimal("0"))])
+    charge_reason = models.CharField(_("motif des frais"), max_length=200, blank=True)
+    charge_reason_code = models.CharField(_("code du motif des frais"), max_length=3, blank=True)  # UNTDID 7161
 
     class Meta(DocumentLine.Meta):
         pass
+
+    @property
+    def gross_amount(self) -> Decimal:
+        from .totals import line_amount
+
+        return line_amount(self.quantity, self.unit_price)
+
+    @property
+    def amount(self) -> Decimal:
+        from .totals import line_net
+
+        return line_net(self.quantity, self.unit_price, self.allowance_amount, self.charge_amount)
+
+    @property
+    def has_adjustments(self) -> bool:
+        return bool(self.allowance_amount or self.charge_amount)
+
+    @property
+    def allowance_label(self) -> str:
+        from .en16931 import ALLOWANCE_REASONS
+
+        return self.allowance_reason or ALLOWANCE_REASONS.get(self.allowance_reason_code, "")
+
+    @property
+    def charge_label(self) -> str:
+        from .en16931 import CHARGE_REASONS
+
+        return self.charge_reason or CHARGE_REASONS.get(self.charge_reason_code, "")
+
+
+class InvoiceAllowanceCharge(models.Model):
+    """A document-level allowance (EN 16931 BG-20, a discount on the whole invoice) or charge
+    (BG-21: transport, packing…), excl. VAT, at one VAT rate: it lowers or raises that rate's
+    base. Frozen with its invoice (migration activity.0011's trigger)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allowances_charges")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_charge = models.BooleanField(_("frais (sinon remise)"), default=False)
+    amount = models.DecimalField(_("montant HT"), max_digits=12, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+    # UNTDID 5189 for an allowance, 7161 for a charge (en16931.py)
+    reason_code = models.CharField(_("code du motif"), max_length=3, blank=True)
+    vat_rate = models.CharField(_("TVA"), max_length=5, choices=VatRate.choices, default=VatRate.STANDARD)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("remise ou frais")
+        verbose_name_plural = _("remises et frais")
+
+    def __str__(self) -> str:
+        return f"{'Frais' if self.is_charge else 'Remise'} {self.amount} €"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as printed: the text typed, else the code's label."""
+        from .en16931 import ALLOWANCE_REASONS, CHARGE_REASONS
+
+        table = CHARGE_REASONS if self.is_charge else ALLOWANCE_REASONS
+        return self.reason or table.get(self.reason_code, "")
 
 
 class Payment(models.Model):
@@ -467,3 +589,8 @@ class ContributionRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate} % à partir du {self.valid_from:%d/%m/%Y}"
+
+
+# E-invoicing: the directory entry of a customer, the transmission of an issued document, the
+# 212 status of a payment (emission_models.py).
+from .emission_models import CustomerDirectoryEntry, InvoiceEmission, PaymentStatus  # noqa: E402, F401

@@ -8,6 +8,8 @@ and the Factur-X XML read `issued_parties`, which is that snapshot (or today's d
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from .models import ActivitySettings, Customer, Invoice
 
 
@@ -18,9 +20,13 @@ def seller_vat_number(siren: str) -> str:
 
 def document_parties(*, invoice: Invoice, cooperative, settings: ActivitySettings | None = None) -> dict:
     """Seller, buyer and payment terms from today's data, as JSON-ready strings."""
+    from .policy import vat_on_debits
+    from .vat import vat_regime
+
     settings = settings or ActivitySettings.current()
     customer = invoice.customer
     person = invoice.entrepreneur
+    buyer = {"b2b": customer.kind == Customer.Kind.COMPANY, "country": customer.country}
     return {
         "seller": {
             "legal_name": cooperative.legal_name, "address": cooperative.address,
@@ -38,6 +44,12 @@ def document_parties(*, invoice: Invoice, cooperative, settings: ActivitySetting
             "country_name": str(customer.get_country_display()), "delivery_address": customer.delivery_address,
         },
         "terms": {"payment_days": settings.payment_days, "late_penalty_rate": f"{settings.late_penalty_rate:.2f}"},
+        # The VAT treatment decided at issue (vat.py) and the option for VAT on debits of the
+        # issue date (CGI art. 269-2-c): the mentions they print stay those of that day.
+        "vat": {"regime": vat_regime(buyer=buyer, operation=invoice.operation,
+                                     place_of_supply_france=invoice.place_of_supply_france,
+                                     delivery_country=invoice.delivery_country),
+                "on_debits": vat_on_debits(on=invoice.issued_on or timezone.localdate())},
     }
 
 
@@ -45,3 +57,11 @@ def issued_parties(*, invoice: Invoice, cooperative) -> dict:
     """What the document says: its snapshot once issued; today's data for a draft (and for
     documents issued before snapshots existed)."""
     return invoice.issued_as or document_parties(invoice=invoice, cooperative=cooperative)
+
+
+def issued_vat(parties: dict) -> dict:
+    """The VAT part of a document's parties; documents issued before it was frozen with them are
+    rendered as they were (regime `legacy`: S or E, without the option's mention)."""
+    from .vat import LEGACY
+
+    return parties.get("vat") or {"regime": LEGACY, "on_debits": False}

@@ -26,7 +26,7 @@ from essaim.audit.actors import Actor, actor_user
 from essaim.audit.services import audit_record
 from essaim.core.errors import AppError
 
-from .models import ActivitySettings, Invoice, NumberingChange, Quote
+from .models import ActivitySettings, Invoice, NumberingChange, Quote, VatOnDebitsChange
 
 MAX_PAYMENT_DAYS = 60  # Code de commerce, art. L441-10: at most 60 days from the invoice's date
 MAX_LATE_PENALTY_RATE = Decimal("100")
@@ -146,3 +146,65 @@ def activity_settings_update(*, numbering: str, contribution_basis: str, late_pe
         audit_record(action="activity_settings_update", target=f"activity_settings:{settings.pk}",
                      acting_user=acting_user, details=details)
     return SettingsUpdate(settings=settings, numbering_from=numbering_from)
+
+
+# -- the option for VAT on debits (CGI art. 269-2-c) ---------------------------------------------
+
+def vat_on_debits(*, on: date) -> bool:
+    """Whether the CAE had opted, on `on`, for paying the VAT on its services on debits: then the
+    VAT of a service invoice is due when it is invoiced; otherwise (and before any choice was
+    recorded) on payment, the legal rule for services — which is when a 212 "Encaissée" status
+    must follow a payment. Goods are taxed on delivery whatever the option."""
+    change = (VatOnDebitsChange.objects.filter(valid_from__lte=on).order_by("-valid_from")
+              .values_list("on", flat=True).first())
+    return bool(change)
+
+
+def vat_on_debits_scheduled(*, after: date) -> list[VatOnDebitsChange]:
+    """The changes that take effect after `after` (for the settings page)."""
+    return list(VatOnDebitsChange.objects.filter(valid_from__gt=after).order_by("valid_from"))
+
+
+def _last_issued_on() -> date | None:
+    return Invoice.objects.filter(status=Invoice.Status.FINALISED).aggregate(d=Max("issued_on"))["d"]
+
+
+def _valid_from(value) -> date:
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError as exc:
+            raise AppError("vat_on_debits_date_invalid", "Date d'effet de l'option : une date au format AAAA-MM-JJ.",
+                           field="valid_from") from exc
+    if not 2000 <= day.year <= 2099:
+        raise AppError("vat_on_debits_date_invalid", "Date d'effet de l'option : une année entre 2000 et 2099.",
+                       field="valid_from")
+    return day
+
+
+@transaction.atomic
+def vat_on_debits_set(*, on: bool, valid_from, acting_user: Actor) -> VatOnDebitsChange | None:
+    """Opt for VAT on debits (or give the option up) from `valid_from` on. The day must follow the
+    last invoice issued: an issued invoice printed the option as it stood on its date, and keeps
+    saying so. Changes scheduled from that day on are replaced. Returns the change recorded, or
+    None when the option was already so on that day. Takes the settings row for update, as
+    finalising reads it under a shared lock: no invoice is issued under the old state after it."""
+    day = _valid_from(valid_from)
+    if not isinstance(on, bool):
+        raise AppError("vat_on_debits_invalid", "Option pour la TVA d'après les débits : oui ou non.", field="on")
+    ActivitySettings.objects.select_for_update().get(pk=ActivitySettings.current().pk)
+    last = _last_issued_on()
+    if last is not None and day <= last:
+        raise AppError("vat_on_debits_backdated",
+                       f"Date d'effet de l'option : après le {last:%d/%m/%Y}, date de la dernière facture émise "
+                       "(une facture émise garde la mention qu'elle portait).", field="valid_from")
+    before = vat_on_debits(on=day - timedelta(days=1))
+    VatOnDebitsChange.objects.filter(valid_from__gte=day).delete()
+    change = None
+    if before != on:
+        change = VatOnDebitsChange.objects.create(valid_from=day, on=on, created_by=actor_user(acting_user))
+    audit_record(action="vat_on_debits_set", target=f"vat_on_debits:{day.isoformat()}", acting_user=acting_user,
+                 details={"on": on, "valid_from": day.isoformat(), "recorded": change is not None})
+    return change

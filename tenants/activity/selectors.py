@@ -40,8 +40,19 @@ def _searched(q: str) -> str:
 
 
 def invoices_filter(qs: QuerySet[Invoice], *, q: str = "", status: str = "", kind: str = "",
-                    entrepreneur: str = "") -> QuerySet[Invoice]:
+                    entrepreneur: str = "", lifecycle: str = "") -> QuerySet[Invoice]:
+    """`lifecycle`: a lifecycle status code (200…501) of the e-invoicing reform, `none` for the
+    documents not transmitted, or `action` for those whose status asks the seller to act."""
     q = _searched(q)
+    if lifecycle == "none":
+        qs = qs.filter(emission__isnull=True)
+    elif lifecycle == "action":
+        from tenants.einvoicing.codes import statuses
+
+        qs = qs.filter(Q(emission__status__in=[s.code for s in statuses() if s.seller_action])
+                       | Q(emission__state__in=["buyer_unknown", "error", "rejected"]))
+    elif lifecycle.isdigit() and len(lifecycle) == 3:
+        qs = qs.filter(emission__status=lifecycle)
     if q:
         annotations, condition = words_match(["customer__name", "entrepreneur__last_name"], q)
         qs = qs.alias(**annotations).filter(condition | Q(number__icontains=q))

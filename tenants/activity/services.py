@@ -17,21 +17,41 @@ from essaim.audit.services import audit_record
 from essaim.cooperatives.tenancy import current_cooperative
 from essaim.core.errors import AppError
 
-from .models import ActivitySettings, Country, Customer, Invoice, InvoiceLine, NumberSeries, VatRate
+from . import content
+from .content import AdjustmentInput
+from .models import (
+    ActivitySettings,
+    Country,
+    Customer,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    NumberSeries,
+    VatRate,
+)
 from .parties import document_parties, issued_parties
 from .policy import numbering_on, settings_for_numbering
-from .totals import compute_totals
+from .totals import document_totals, invoice_totals
 
 NO_NUL = ProhibitNullCharactersValidator()  # its message, for text that comes from raw POST data
 
 
 @dataclass(frozen=True)
 class LineInput:
+    """A line as typed. An invoice's line may carry one allowance and one charge of its own (EN
+    16931 BG-27/BG-28: amount excl. VAT, reason and/or UNTDID 5189/7161 code); quotes ignore them."""
+
     description: str
     quantity: Decimal | str
     unit_price: Decimal | str
     vat_rate: str = VatRate.STANDARD
     unit: str = "unité"
+    allowance: Decimal | str = "0"
+    allowance_reason: str = ""
+    allowance_code: str = ""
+    charge: Decimal | str = "0"
+    charge_reason: str = ""
+    charge_code: str = ""
 
 
 def _user(acting_user: Actor):
@@ -62,6 +82,9 @@ def customer_create(*, entrepreneur, acting_user: Actor, **fields) -> Customer:
         raise ValidationError({"siret": "Le SIRET doit commencer par le SIREN du client."})
     customer.save()
     audit_record(action="customer_create", target=f"customer:{customer.pk}", acting_user=acting_user)
+    from .emission import customer_directory_schedule
+
+    customer_directory_schedule(customer)
     return customer
 
 
@@ -79,8 +102,9 @@ def lines_build(lines: list[LineInput], *, line_model=InvoiceLine, document: str
         except InvalidOperation as exc:
             raise AppError(f"{document}_line_invalid", f"Ligne {position} : quantité ou prix invalide.",
                            field="lines") from exc
+        adjustments = content.line_adjustments(line, position) if line_model is InvoiceLine else {}
         item = line_model(position=position, description=line.description.strip(), quantity=quantity,
-                          unit_price=unit_price, vat_rate=line.vat_rate, unit=line.unit, **parent)
+                          unit_price=unit_price, vat_rate=line.vat_rate, unit=line.unit, **adjustments, **parent)
         try:
             for name in ("description", "unit"):
                 if "\x00" in getattr(item, name):  # PostgreSQL text cannot hold it; model fields let it through
@@ -91,6 +115,8 @@ def lines_build(lines: list[LineInput], *, line_model=InvoiceLine, document: str
             label = line_model._meta.get_field(field).verbose_name if field != "__all__" else "ligne"
             raise AppError(f"{document}_line_invalid", f"Ligne {position} ({label}) : {messages[0]}",
                            field="lines") from exc
+        if adjustments:
+            content.line_net_check(item, position)
         built.append(item)
     return built
 
@@ -109,26 +135,51 @@ def exemption_check(document, lines) -> None:
 
 @transaction.atomic
 def invoice_create_draft(*, entrepreneur, customer: Customer, lines: list[LineInput], operation: str = "services",
-                         exemption_mention: str = "", purchase_order: str = "", acting_user: Actor) -> Invoice:
+                         exemption_mention: str = "", purchase_order: str = "",
+                         adjustments: list[AdjustmentInput] | tuple[AdjustmentInput, ...] = (),
+                         currency: str = "EUR", acting_user: Actor, **delivery) -> Invoice:
+    """A draft. `adjustments` are its document-level allowances and charges; `delivery` any of
+    content.CONTENT_FIELDS (delivery address, delivery date or invoicing period, place of supply
+    in France); `currency` must be EUR (content.currency_check)."""
     if customer.entrepreneur_id != entrepreneur.pk:
         raise AppError("customer_of_another_activity", "Ce client appartient à une autre activité.", field="customer")
+    _content_fields_check(delivery)
+    content.currency_check(currency)
     invoice = Invoice(entrepreneur=entrepreneur, customer=customer, operation=operation,
                       exemption_mention=exemption_mention, purchase_order=purchase_order,
                       created_by=_user(acting_user))
+    if invoice.operation not in Invoice.Operation.values:
+        raise AppError("invoice_operation_invalid", "Nature des opérations : choisissez l'une des options proposées.",
+                       field="operation")
+    content.content_apply(invoice, delivery)
     built = _lines(invoice, lines)
-    exemption_check(invoice, built)
+    built_adjustments = content.adjustments_build(invoice, adjustments)
+    content.vat_check(invoice, built, built_adjustments)
     invoice.save()
     InvoiceLine.objects.bulk_create(built)
-    _store_totals(invoice, built)
+    InvoiceAllowanceCharge.objects.bulk_create(built_adjustments)
+    _store_totals(invoice, built, built_adjustments)
     audit_record(action="invoice_create", target=f"invoice:{invoice.pk}", acting_user=acting_user)
     return invoice
 
 
+def _content_fields_check(fields: dict) -> None:
+    unknown = set(fields) - set(content.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected invoice fields: {', '.join(sorted(unknown))}")
+
+
 @transaction.atomic
-def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_user: Actor, **fields) -> Invoice:
+def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_user: Actor,
+                         adjustments: list[AdjustmentInput] | tuple[AdjustmentInput, ...] | None = None,
+                         currency: str = "EUR", **fields) -> Invoice:
     """Replace a draft's lines and the fields given (`customer` — an invoice's only, of the same
-    activity —, `operation`, `exemption_mention`, `purchase_order`). A credit-note draft stays
-    within what remains of the invoice it corrects."""
+    activity —, `operation`, `exemption_mention`, `purchase_order`, and content.CONTENT_FIELDS);
+    its document-level allowances and charges too when `adjustments` is given (None keeps them).
+    A credit-note draft stays within what remains of the invoice it corrects."""
+    _content_fields_check({k: v for k, v in fields.items()
+                           if k not in ("customer", "operation", "exemption_mention", "purchase_order")})
+    content.currency_check(currency)
     corrects_id = Invoice.objects.filter(pk=invoice.pk).values_list("corrects_id", flat=True).first()
     # The corrected invoice first, as credit_note_create locks it: two drafts of credit notes on
     # one invoice cannot together go beyond it.
@@ -151,24 +202,37 @@ def invoice_update_draft(*, invoice: Invoice, lines: list[LineInput], acting_use
     if invoice.operation not in Invoice.Operation.values:
         raise AppError("invoice_operation_invalid", "Nature des opérations : choisissez l'une des options proposées.",
                        field="operation")
+    content.content_apply(invoice, {name: fields[name] for name in content.CONTENT_FIELDS if name in fields})
     built = _lines(invoice, lines)
-    exemption_check(invoice, built)
+    if adjustments is None:
+        built_adjustments = [InvoiceAllowanceCharge(invoice=invoice, position=a.position, is_charge=a.is_charge,
+                                                    amount=a.amount, reason=a.reason, reason_code=a.reason_code,
+                                                    vat_rate=a.vat_rate) for a in invoice.allowances_charges.all()]
+    else:
+        built_adjustments = content.adjustments_build(invoice, adjustments)
+    content.vat_check(invoice, built, built_adjustments)
     if corrected is not None:
-        _credit_note_check(corrected, built, excluding=invoice)
+        _credit_note_check(corrected, built, built_adjustments, excluding=invoice)
     invoice.lines.all().delete()
+    invoice.allowances_charges.all().delete()
     InvoiceLine.objects.bulk_create(built)
-    invoice.save(update_fields=["customer", "operation", "exemption_mention", "purchase_order"])
-    _store_totals(invoice, built)
+    InvoiceAllowanceCharge.objects.bulk_create(built_adjustments)
+    invoice.save(update_fields=["customer", "operation", "exemption_mention", "purchase_order",
+                                *content.CONTENT_FIELDS])
+    _store_totals(invoice, built, built_adjustments)
     audit_record(action=f"{invoice.kind}_update_draft", target=f"invoice:{invoice.pk}", acting_user=acting_user)
     return invoice
 
 
-def _store_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
+def _store_totals(invoice: Invoice, lines: list[InvoiceLine], adjustments: list[InvoiceAllowanceCharge]) -> None:
+    """The stored totals (totals.py: lines − allowances + charges), negative for a credit note:
+    the journal entry and the activity accounts read them."""
+    totals = document_totals(lines, adjustments)
     sign = -1 if invoice.kind == Invoice.Kind.CREDIT_NOTE else 1
     invoice.total_excl_vat, invoice.total_vat, invoice.total_incl_vat = (
         sign * totals.excl_vat, sign * totals.vat, sign * totals.incl_vat)
-    invoice.save(update_fields=["total_excl_vat", "total_vat", "total_incl_vat"])
+    invoice.total_allowances, invoice.total_charges = sign * totals.allowances, sign * totals.charges
+    invoice.save(update_fields=["total_excl_vat", "total_vat", "total_incl_vat", "total_allowances", "total_charges"])
 
 
 def series_key(invoice, on: date, *, prefix: str | None = None,
@@ -195,6 +259,9 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user: A
                .get(pk=invoice.pk))
     if invoice.status == Invoice.Status.FINALISED:
         raise AppError("invoice_already_finalised", f"La facture {invoice.number} est déjà émise.")
+    # The VAT rates are checked again against the buyer as it is now (vat.py): an EU business's
+    # service invoice at a French rate is never issued, whatever path its draft took.
+    content.vat_check(invoice, list(invoice.lines.all()), list(invoice.allowances_charges.all()))
     on = on or timezone.localdate()
     settings = settings_for_numbering()
     key, prefix = series_key(invoice, on, settings=settings)
@@ -219,6 +286,9 @@ def invoice_finalise(*, invoice: Invoice, on: date | None = None, acting_user: A
     ledger_post_invoice(invoice)
     audit_record(action=f"{invoice.kind}_finalise", target=f"invoice:{invoice.pk}", acting_user=acting_user,
                  details={"number": invoice.number})
+    from .emission import emission_schedule
+
+    emission_schedule(invoice)  # B2B France: transmitted through the platform after the commit
     return invoice
 
 
@@ -237,21 +307,22 @@ def credit_note_remaining(invoice: Invoice, *, excluding: Invoice | None = None)
     if excluding is not None:
         notes = notes.exclude(pk=excluding.pk)
     by_rate: dict[Decimal, Decimal] = {}
-    for line in invoice.lines.all():
-        rate = Decimal(line.vat_rate)
-        by_rate[rate] = by_rate.get(rate, Decimal("0.00")) + line.amount
-    for line in InvoiceLine.objects.filter(invoice__in=notes):
-        rate = Decimal(line.vat_rate)
-        by_rate[rate] = by_rate.get(rate, Decimal("0.00")) - line.amount
+    # Bases per rate: lines' net amounts, less the document's allowances, plus its charges (totals.py).
+    for rate_total in invoice_totals(invoice).by_rate:
+        by_rate[rate_total.rate] = by_rate.get(rate_total.rate, Decimal("0.00")) + rate_total.base
+    for note in notes.prefetch_related("lines", "allowances_charges"):
+        for rate_total in invoice_totals(note).by_rate:
+            by_rate[rate_total.rate] = by_rate.get(rate_total.rate, Decimal("0.00")) - rate_total.base
     credited = -sum((note.total_incl_vat for note in notes), Decimal("0.00"))
     return CreditRemaining(by_rate, invoice.total_incl_vat - credited)
 
 
-def _credit_note_check(invoice: Invoice, built: list[InvoiceLine], *, excluding: Invoice | None = None) -> None:
+def _credit_note_check(invoice: Invoice, built: list[InvoiceLine], adjustments: list[InvoiceAllowanceCharge] | None = None,
+                       *, excluding: Invoice | None = None) -> None:
     """Never more than what remains of the invoice: per VAT rate on the base excl. VAT (no rate the
     invoice does not have), and in total incl. VAT."""
     remaining = credit_note_remaining(invoice, excluding=excluding)
-    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in built)
+    totals = document_totals(built, adjustments or [])
     for rate_total in totals.by_rate:
         left = max(remaining.by_rate.get(rate_total.rate, Decimal("0.00")), Decimal("0.00"))
         if rate_total.base > left:
@@ -271,15 +342,23 @@ def credit_note_remaining_lines(invoice: Invoice) -> list[LineInput]:
     remains."""
     lines = list(invoice.lines.all())
     left = [line.quantity for line in lines]  # what remains of each line's quantity
+
+    def balance() -> list[LineInput]:
+        remaining = credit_note_remaining(invoice)
+        return [LineInput(f"Solde de la facture {invoice.number}", "1", base, f"{rate:.2f}")
+                for rate, base in sorted(remaining.by_rate.items(), reverse=True) if base > 0]
+
+    # Allowances and charges (the line's own or the document's) do not split by quantity: offer
+    # the balance per rate.
+    if any(line.has_adjustments for line in lines) or invoice.allowances_charges.exists():
+        return balance()
     for credited in InvoiceLine.objects.filter(invoice__corrects=invoice):
         key = (credited.description, credited.unit, credited.unit_price, credited.vat_rate)
         match = next((i for i, line in enumerate(lines) if (line.description, line.unit, line.unit_price,
                                                             line.vat_rate) == key and left[i] >= credited.quantity),
                      None)
-        if match is None:
-            remaining = credit_note_remaining(invoice)
-            return [LineInput(f"Solde de la facture {invoice.number}", "1", base, f"{rate:.2f}")
-                    for rate, base in sorted(remaining.by_rate.items(), reverse=True) if base > 0]
+        if match is None or credited.has_adjustments:
+            return balance()
         left[match] -= credited.quantity
     return [LineInput(line.description, quantity, line.unit_price, line.vat_rate, line.unit)
             for line, quantity in zip(lines, left, strict=True) if quantity > 0]
@@ -292,18 +371,27 @@ def credit_note_create(*, invoice: Invoice, lines: list[LineInput] | None = None
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status != Invoice.Status.FINALISED:
         raise AppError("credit_note_needs_finalised_invoice", "Un avoir corrige une facture émise.")
-    if lines is None:
-        lines = [LineInput(line.description, line.quantity, line.unit_price, line.vat_rate, line.unit)
+    adjustments: list[AdjustmentInput] = []
+    if lines is None:  # the whole invoice: its lines, with their allowances and charges, and the document's
+        lines = [LineInput(line.description, line.quantity, line.unit_price, line.vat_rate, line.unit,
+                           line.allowance_amount, line.allowance_reason, line.allowance_reason_code,
+                           line.charge_amount, line.charge_reason, line.charge_reason_code)
                  for line in invoice.lines.all()]
+        adjustments = [AdjustmentInput(a.amount, a.reason, a.reason_code, a.vat_rate, a.is_charge)
+                       for a in invoice.allowances_charges.all()]
+    # The same supply as the invoice it corrects: delivery, dates and place of supply copied.
     note = Invoice(kind=Invoice.Kind.CREDIT_NOTE, entrepreneur=invoice.entrepreneur, customer=invoice.customer,
                    corrects=invoice, operation=invoice.operation, exemption_mention=invoice.exemption_mention,
-                   created_by=_user(acting_user))
+                   created_by=_user(acting_user),
+                   **{name: getattr(invoice, name) for name in content.CONTENT_FIELDS})
     built = _lines(note, lines)
-    exemption_check(note, built)
-    _credit_note_check(invoice, built)
+    built_adjustments = content.adjustments_build(note, adjustments)
+    content.vat_check(note, built, built_adjustments)
+    _credit_note_check(invoice, built, built_adjustments)
     note.save()
     InvoiceLine.objects.bulk_create(built)
-    _store_totals(note, built)
+    InvoiceAllowanceCharge.objects.bulk_create(built_adjustments)
+    _store_totals(note, built, built_adjustments)
     audit_record(action="credit_note_create", target=f"invoice:{note.pk}", acting_user=acting_user)
     return note
 
@@ -320,12 +408,28 @@ def invoice_html(*, invoice: Invoice, cooperative) -> str:
     """The printable document with the legal mentions (a draft is marked as one)."""
     from django.template.loader import render_to_string
 
+    return render_to_string("activity/invoice_pdf.html", invoice_document_context(invoice=invoice,
+                                                                                 cooperative=cooperative))
+
+
+def invoice_document_context(*, invoice: Invoice, cooperative) -> dict:
+    """What the printed document and the detail page show: lines, document-level allowances and
+    charges, totals (totals.py), parties as issued, delivery, VAT mentions."""
     lines = list(invoice.lines.all())
-    totals = compute_totals((line.quantity, line.unit_price, Decimal(line.vat_rate)) for line in lines)
-    return render_to_string("activity/invoice_pdf.html", {
-        "invoice": invoice, "lines": lines, "totals": totals,
-        "parties": issued_parties(invoice=invoice, cooperative=cooperative),
-    })
+    adjustments = list(invoice.allowances_charges.all())
+    totals = document_totals(lines, adjustments)
+    parties = issued_parties(invoice=invoice, cooperative=cooperative)
+    delivered, start, end = content.supply_dates(invoice)
+    return {
+        "invoice": invoice, "lines": lines, "totals": totals, "parties": parties,
+        "allowances": [a for a in adjustments if not a.is_charge], "charges": [a for a in adjustments if a.is_charge],
+        "has_adjustments": bool(adjustments) or any(line.has_adjustments for line in lines),
+        "delivery": content.delivery_address(invoice),
+        # printed only when they differ from the issue date (CGI ann. II art. 242 nonies A)
+        "delivery_date": invoice.delivery_date, "period": (start, end) if start and end else None,
+        "vat_mentions": content.vat_mentions(invoice, parties, [r.rate for r in totals.by_rate]),
+        "currency": "EUR",
+    }
 
 
 def invoice_pdf(*, invoice: Invoice, cooperative) -> bytes:
@@ -412,6 +516,9 @@ def payment_record(*, invoice: Invoice, amount, received_on: date, method: str =
 
     ledger_post_payment(payment)
     audit_record(action="payment_record", target=f"invoice:{invoice.pk}", acting_user=acting_user)
+    from .emission import payment_status_schedule
+
+    payment_status_schedule(payment, acting_user=acting_user)  # 212 Encaissée where VAT is due on receipt
     return payment
 
 

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views, views_quotes, views_rates, views_settings
+from . import views, views_ereporting, views_quotes, views_rates, views_settings
 
 app_name = "activity"
 urlpatterns = [
     path("factures/", views.invoice_list, name="invoices"),
+    path("e-reporting/", views_ereporting.ereporting_page, name="ereporting"),
+    path("e-reporting/action/", views_ereporting.ereporting_action, name="ereporting-action"),
     path("factures/nouvelle/", views.invoice_create, name="invoice-create"),
     path("factures/<int:pk>/", views.invoice_detail, name="invoice"),
     path("factures/<int:pk>/modifier/", views.invoice_edit, name="invoice-edit"),

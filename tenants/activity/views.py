@@ -21,7 +21,9 @@ from essaim.ui.access import member_required
 from tenants.people.selectors import people_visible_to, person_get_for
 
 from . import services
-from .models import Customer, Invoice, Payment, Quote, VatRate
+from .content import AdjustmentInput
+from .en16931 import ALLOWANCE_REASONS, CHARGE_REASONS
+from .models import Country, Customer, Invoice, InvoiceEmission, Payment, Quote, VatRate
 from .selectors import (
     FINANCE_ROLES,
     customers_visible_to,
@@ -34,6 +36,8 @@ from .selectors import (
 
 LINE_ROWS = 6
 MAX_ROWS = 40
+ADJUSTMENT_ROWS = 3  # document-level allowances and charges offered by the form
+LINE_ADJUSTMENT_FIELDS = ("allowance", "allowance_reason", "allowance_code", "charge", "charge_reason", "charge_code")
 
 
 class CustomerForm(forms.ModelForm):
@@ -70,6 +74,48 @@ class InvoiceForm(forms.Form):
     exemption_mention = forms.CharField(label=gettext_lazy("Mention d'exonération de TVA"), max_length=200,
                                         required=False)
     purchase_order = forms.CharField(label=gettext_lazy("N° de bon de commande"), max_length=60, required=False)
+    # Plain text fields below: the services check them and name the field in French (content.py).
+    delivery_date = forms.CharField(label=gettext_lazy("Date de livraison ou d'exécution (si autre que la date "
+                                                       "d'émission)"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.CharField(label=gettext_lazy("Période facturée : du"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.CharField(label=gettext_lazy("au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    delivery_street = forms.CharField(label=gettext_lazy("Adresse de livraison (si autre que celle du client)"),
+                                      required=False)
+    delivery_postal_code = forms.CharField(label=gettext_lazy("Code postal de livraison"), required=False,
+                                           widget=forms.TextInput(attrs={"size": 8}))
+    delivery_city = forms.CharField(label=gettext_lazy("Ville de livraison"), required=False)
+    delivery_country = forms.CharField(label=gettext_lazy("Pays de livraison"), required=False,
+                                       widget=forms.Select(choices=[("", "—"), *Country.choices]))
+    place_of_supply_france = forms.BooleanField(
+        label=gettext_lazy("Lieu de la prestation en France par exception (art. 259 A du CGI : immeuble situé en "
+                           "France, transport, restauration, manifestations…)"), required=False)
+    currency = forms.CharField(label=gettext_lazy("Devise"), required=False, initial="EUR",
+                               widget=forms.Select(choices=[("EUR", "EUR — euro")]))
+
+
+def adjustments_from_post(post) -> list[AdjustmentInput]:
+    """The document-level allowance and charge rows (`adj-<i>-…`); rows without an amount skipped."""
+    adjustments = []
+    for i in range(ADJUSTMENT_ROWS):
+        amount = post.get(f"adj-{i}-amount", "").strip()
+        if not amount:
+            continue
+        adjustments.append(AdjustmentInput(amount, post.get(f"adj-{i}-reason", ""), post.get(f"adj-{i}-code", ""),
+                                           post.get(f"adj-{i}-vat_rate", VatRate.STANDARD),
+                                           post.get(f"adj-{i}-kind") == "charge"))
+    return adjustments
+
+
+def adjustment_row_values(request, invoice: Invoice | None) -> list[dict]:
+    names = ("kind", "amount", "reason", "code", "vat_rate")
+    if request.method == "POST":
+        return [{name: request.POST.get(f"adj-{i}-{name}", "") for name in names} for i in range(ADJUSTMENT_ROWS)]
+    values = [{"kind": "charge" if a.is_charge else "allowance", "amount": str(a.amount), "reason": a.reason,
+               "code": a.reason_code, "vat_rate": a.vat_rate}
+              for a in (invoice.allowances_charges.all() if invoice is not None else [])]
+    return values + [{} for _ in range(max(ADJUSTMENT_ROWS - len(values), 0))]
 
 
 def lines_from_post(post, rows: int = LINE_ROWS) -> list[services.LineInput]:
@@ -80,10 +126,12 @@ def lines_from_post(post, rows: int = LINE_ROWS) -> list[services.LineInput]:
         description = post.get(f"line-{i}-description", "").strip()
         if not description:
             continue
+        adjustments = {name: post.get(f"line-{i}-{name}", "") for name in LINE_ADJUSTMENT_FIELDS}
         lines.append(services.LineInput(description, post.get(f"line-{i}-quantity", ""),
                                         post.get(f"line-{i}-unit_price", ""),
                                         post.get(f"line-{i}-vat_rate", VatRate.STANDARD),
-                                        post.get(f"line-{i}-unit", "") or "unité"))
+                                        post.get(f"line-{i}-unit", "") or "unité",
+                                        **{k: v for k, v in adjustments.items() if v}))
     return lines
 
 
@@ -100,10 +148,24 @@ def line_row_values(request, lines, rows: int) -> list[dict]:
     lines or `LineInput`s), then blank rows."""
     if request.method == "POST":
         return [{name: request.POST.get(f"line-{i}-{name}", "")
-                 for name in ("description", "quantity", "unit", "unit_price", "vat_rate")} for i in range(rows)]
+                 for name in ("description", "quantity", "unit", "unit_price", "vat_rate", *LINE_ADJUSTMENT_FIELDS)}
+                for i in range(rows)]
     values = [{"description": line.description, "quantity": f"{Decimal(str(line.quantity)).normalize():f}",
-               "unit": line.unit, "unit_price": str(line.unit_price), "vat_rate": line.vat_rate} for line in lines]
+               "unit": line.unit, "unit_price": str(line.unit_price), "vat_rate": line.vat_rate,
+               **_line_adjustment_values(line)} for line in lines]
     return values + [{} for _ in range(rows - len(values))]
+
+
+def _line_adjustment_values(line) -> dict:
+    """An invoice line's own allowance and charge as the form shows them (a LineInput or an InvoiceLine)."""
+    allowance = getattr(line, "allowance_amount", getattr(line, "allowance", 0)) or 0
+    charge = getattr(line, "charge_amount", getattr(line, "charge", 0)) or 0
+    return {"allowance": str(allowance) if Decimal(str(allowance)) else "",
+            "allowance_reason": getattr(line, "allowance_reason", ""),
+            "allowance_code": getattr(line, "allowance_reason_code", getattr(line, "allowance_code", "")),
+            "charge": str(charge) if Decimal(str(charge)) else "",
+            "charge_reason": getattr(line, "charge_reason", ""),
+            "charge_code": getattr(line, "charge_reason_code", getattr(line, "charge_code", ""))}
 
 
 def querystring(filters: dict) -> str:
@@ -115,11 +177,20 @@ def querystring(filters: dict) -> str:
 @login_required
 @member_required()
 def invoice_list(request):
-    filters = {k: request.GET.get(k, "").strip() for k in ("q", "status", "kind", "entrepreneur")}
-    qs = invoices_filter(invoices_visible_to(request.membership), **filters)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "status", "kind", "entrepreneur", "lifecycle")}
+    qs = invoices_filter(invoices_visible_to(request.membership), **filters).select_related("emission")
     page = Paginator(qs.order_by("-issued_on", "-id"), 50).get_page(request.GET.get("page"))
+    from tenants.einvoicing.codes import statuses as lifecycle_statuses
+
+    labels = {s.code: s.label for s in lifecycle_statuses()}
+    for invoice in page:
+        emission = getattr(invoice, "emission", None)
+        invoice.lifecycle_label = f"{emission.status} {labels.get(emission.status, '')}" if emission and emission.status \
+            else (emission.get_state_display() if emission else "")
     return render(request, "activity/invoice_list.html", {
         "page_obj": page, "filters": filters, "statuses": Invoice.Status.choices, "kinds": Invoice.Kind.choices,
+        "lifecycles": [("action", _("À traiter")), ("none", _("Non transmise"))]
+        + [(code, f"{code} {label}") for code, label in labels.items()],
         "querystring_base": querystring(filters),
     })
 
@@ -130,7 +201,12 @@ def _invoice_form_page(request, invoice: Invoice | None):
     initial = {}
     if invoice is not None:
         initial = {"customer": invoice.customer_id, "operation": invoice.operation,
-                   "exemption_mention": invoice.exemption_mention, "purchase_order": invoice.purchase_order}
+                   "exemption_mention": invoice.exemption_mention, "purchase_order": invoice.purchase_order,
+                   "place_of_supply_france": invoice.place_of_supply_france,
+                   **{name: getattr(invoice, name) or "" for name in (
+                       "delivery_street", "delivery_postal_code", "delivery_city", "delivery_country")},
+                   **{name: getattr(invoice, name).isoformat() if getattr(invoice, name) else "" for name in (
+                       "delivery_date", "period_start", "period_end")}}
     form = InvoiceForm(request.POST or None, initial=initial)
     if is_note:  # a credit note is to the corrected invoice's customer
         del form.fields["customer"], form.fields["purchase_order"]
@@ -143,19 +219,25 @@ def _invoice_form_page(request, invoice: Invoice | None):
     error = None
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
             lines = lines_from_post(request.POST, rows)
+            currency = data.pop("currency", "") or "EUR"
+            content_fields = {name: data.pop(name) for name in services.content.CONTENT_FIELDS}
             try:
                 if invoice is None:
                     invoice = services.invoice_create_draft(
                         entrepreneur=data["customer"].entrepreneur, customer=data["customer"], lines=lines,
                         operation=data["operation"], exemption_mention=data["exemption_mention"],
-                        purchase_order=data["purchase_order"], acting_user=request.user)
+                        purchase_order=data["purchase_order"], adjustments=adjustments_from_post(request.POST),
+                        currency=currency, acting_user=request.user, **content_fields)
                 else:
                     invoice = services.invoice_update_draft(invoice=invoice, lines=lines, acting_user=request.user,
-                                                            **data)
+                                                            adjustments=adjustments_from_post(request.POST),
+                                                            currency=currency, **data, **content_fields)
             except AppError as exc:
                 error = exc.message
+                if exc.field in form.fields:
+                    form.add_error(exc.field, exc.message)
             else:
                 messages.success(request, _("Brouillon enregistré."))
                 return redirect("activity:invoice", pk=invoice.pk)
@@ -164,6 +246,8 @@ def _invoice_form_page(request, invoice: Invoice | None):
     return render(request, "activity/invoice_form.html", {
         "form": form, "error": error, "invoice": invoice, "rows": rows, "vat_rates": VatRate.choices,
         "row_values": line_row_values(request, invoice.lines.all() if invoice is not None else [], rows),
+        "with_adjustments": True, "adjustment_rows": adjustment_row_values(request, invoice),
+        "allowance_codes": list(ALLOWANCE_REASONS.items()), "charge_codes": list(CHARGE_REASONS.items()),
         "remaining": services.credit_note_remaining(invoice.corrects, excluding=invoice) if is_note else None,
     }, status=400 if request.method == "POST" else 200)
 
@@ -227,17 +311,23 @@ def credit_note_new(request, pk: int):
 @member_required()
 def invoice_detail(request, pk: int):
     invoice = invoice_get_for(actor=request.membership, pk=pk)
-    from .totals import compute_totals
-
-    lines = list(invoice.lines.all())
-    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    document = services.invoice_document_context(invoice=invoice, cooperative=request.cooperative)
     quote = Quote.objects.filter(invoice=invoice).only("pk", "number").first()
     can_finalise = request.membership.role in FINANCE_ROLES
-    context = {"invoice": invoice, "lines": lines, "totals": totals, "cooperative": request.cooperative, "quote": quote,
+    context = {**document, "cooperative": request.cooperative, "quote": quote,
                "can_finalise": can_finalise, "methods": Payment.Method.choices,
                "can_edit": invoice.status == Invoice.Status.DRAFT and (
                    invoice.kind == Invoice.Kind.INVOICE or can_finalise),
                "credit_notes": list(invoice.credit_notes.order_by("id")) if invoice.kind == Invoice.Kind.INVOICE else []}
+    emission = InvoiceEmission.objects.select_related("flow").filter(invoice=invoice).first()
+    if emission is not None:
+        from tenants.einvoicing.codes import statuses as lifecycle_statuses
+
+        labels = {s.code: s.label for s in lifecycle_statuses()}
+        events = list(emission.flow.events.order_by("issued_at", "pk")) if emission.flow else []
+        for event in events:
+            event.label = labels.get(event.code, "")
+        context.update(emission=emission, lifecycle_events=events)
     if invoice.status == Invoice.Status.FINALISED and invoice.kind == Invoice.Kind.INVOICE:
         state = services.invoice_payment_state(invoice)
         context.update(payments=invoice.payments.all(), balance=services.invoice_balance(invoice),

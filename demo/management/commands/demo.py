@@ -36,4 +36,7 @@ class Command(BaseCommand):
 
         onboarding_demo(password_hash=make_password(DEMO_PASSWORD), reference=reference, stdout=self.stdout)
         demo_statistics(reference=reference, stdout=self.stdout)  # once: skipped when a release is published
+        from demo.einvoicing import einvoicing_demo
+
+        einvoicing_demo(stdout=self.stdout)  # only where `make run` started the sandbox platform
         self.stdout.write(self.style.SUCCESS(f"Réseau de démonstration : {len(made)} CAE créée(s)."))

@@ -49,6 +49,7 @@ TENANT_APPS = [
     "tenants.ledger",
     "tenants.payroll",
     "tenants.catalogue",
+    "tenants.einvoicing",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
@@ -168,6 +169,20 @@ ESSAIM_DISCLOSURE = {
     "p_percent": env.str("ESSAIM_DISCLOSURE_P_PERCENT", default="15"),
     "protection_ratio": env.str("ESSAIM_DISCLOSURE_PROTECTION_RATIO", default="0.10"),
 }
+
+# Secrets kept at rest (a CAE's platform credentials) are sealed with these Fernet keys
+# (essaim/core/sealing.py); unset in development, where a key is derived from SECRET_KEY.
+ESSAIM_SEALING_KEYS = env.list("ESSAIM_SEALING_KEYS", default=[])
+# E-invoicing (docs/einvoicing.md): calls to approved platforms. Plain http is refused except to
+# these hosts (the sandbox platform on the loopback, in development and tests only).
+EINVOICING_HTTP_ALLOWED_HOSTS: list[str] = []
+EINVOICING_TIMEOUT_SECONDS = env.float("ESSAIM_EINVOICING_TIMEOUT", default=10.0)
+EINVOICING_RETRIES = env.int("ESSAIM_EINVOICING_RETRIES", default=3)  # idempotent calls, within one call
+EINVOICING_BACKOFF_SECONDS = env.float("ESSAIM_EINVOICING_BACKOFF", default=0.5)  # doubled per retry, capped at 8 s
+# The sandbox platform started by `make run` and the tests (standins/pa_sandbox): its URL, set by
+# the dev supervisor; never set in production.
+EINVOICING_SANDBOX_URL = ""
+EINVOICING_SANDBOX_ADMIN_TOKEN = ""
 
 MAILERS = {
     "default": {

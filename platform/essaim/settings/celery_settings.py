@@ -56,6 +56,30 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "per_cooperative": True,
     },
+    # E-invoicing (docs/einvoicing.md): flows due for (re)submission are queued again, and what
+    # the platform has for each CAE (acknowledgements, statuses, received invoices) is read.
+    "einvoicing-flows-resume": {
+        "task": "tenants.einvoicing.tasks.flows_resume",
+        "schedule": 60.0,
+        "per_cooperative": True,
+    },
+    "einvoicing-flows-sync": {
+        "task": "tenants.einvoicing.tasks.flows_sync",
+        "schedule": 60.0,
+        "per_cooperative": True,
+    },
+    # Documents whose buyer was absent from the directory (or left waiting) are tried again.
+    "activity-emissions-retry": {
+        "task": "tenants.activity.tasks.emissions_retry",
+        "schedule": crontab(hour=7, minute=0),
+        "per_cooperative": True,
+    },
+    # E-reporting (flux 10): the period that ended yesterday, per the CAE's calendar.
+    "activity-ereporting-due": {
+        "task": "tenants.activity.tasks.ereporting_due",
+        "schedule": crontab(hour=5, minute=0),
+        "per_cooperative": True,
+    },
     # A per-CAE heartbeat: proves beat → broker → worker → tenant schema every day.
     "cooperative-heartbeat": {
         "task": "essaim.cooperatives.tasks.cooperative_heartbeat",

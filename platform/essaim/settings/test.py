@@ -26,3 +26,4 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_essaim{_suffix}"}  # noqa: F405
 # pytest-django runs with DEBUG=False: let WhiteNoise serve from the finders, as in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+EINVOICING_BACKOFF_SECONDS = 0.01  # the retries of the e-invoicing client, without the wait

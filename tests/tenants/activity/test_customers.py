@@ -73,7 +73,7 @@ def test_a_foreign_customer_reaches_the_invoice_and_its_xml(world):
         customer = customer_create(entrepreneur=person, **BERLIN, delivery_address="Lager, Hafenstraße 2, Hamburg",
                                    acting_user=accounts_a)
         invoice = invoice_finalise(invoice=invoice_create_draft(
-            entrepreneur=person, customer=customer, lines=[LineInput("Beratung", "1", "100")],
+            entrepreneur=person, customer=customer, lines=[LineInput("Beratung", "1", "100", "0.00")],
             exemption_mention="Autoliquidation, art. 283-2 du CGI", operation="services",
                                                                 acting_user=accounts_a), on=date(2026, 3, 2),
                                    acting_user=accounts_a)
