@@ -17,7 +17,13 @@ Payload (every section optional):
      "journals": [{"code": "OD", "label": "Opérations diverses"}],
      "contribution_rate": {"rate": "11.50"},
      "people_settings": {"cesa_requires_first_revenue": true, "retention_years": 5,
-                         "cape_warning_days": 30, "associate_warning_months": 6}}
+                         "cape_warning_days": 30, "associate_warning_months": 6},
+     "einvoicing_platform": {"key": "pa-reseau", "name": "…", "flow_url": "https://…/flow-service",
+                             "directory_url": "https://…/directory-service", "token_url": "https://…/token",
+                             "platform_number": "0042", "syntax": "Factur-X", "note": "…"}}
+
+The platform is the approved platform the network negotiated (tenants/einvoicing/install.py):
+addresses only, never credentials; it prefills the CAE's connection form.
 
 The people settings are one item: offered once, and not written when the CAE's director has
 already saved its own (`PeopleSettings.edited_at`).
@@ -42,11 +48,13 @@ from essaim.cooperatives.models import Cooperative
 from essaim.core.errors import AppError
 from essaim.core.money import has_more_places
 from tenants.activity.install import MAX_RATE, contribution_rate_offer
+from tenants.einvoicing.install import platform_offer_install, platform_offer_validate
 from tenants.people.install import PEOPLE_SETTINGS_BOUNDS, PEOPLE_SETTINGS_FIELDS, people_settings_offer
 
 from .models import AccountLabel, DocumentModel, InstalledItem, JournalLabel, WorkshopModel, WorkshopTheme
 
-SECTIONS = ("workshops", "documents", "accounts", "journals", "contribution_rate", "people_settings")
+SECTIONS = ("workshops", "documents", "accounts", "journals", "contribution_rate", "people_settings",
+            "einvoicing_platform")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 ACCOUNT_RE = re.compile(r"^[1-8][0-9A-Z]{2,9}$")
 JOURNAL_RE = re.compile(r"^[A-Z0-9]{2,4}$")
@@ -181,6 +189,8 @@ def template_validate(payload: object) -> dict[str, Any]:
                                     "note": _text(rate_item, "note", "taux", max_length=200, required=False)}
     if "people_settings" in payload:
         out["people_settings"] = _people_settings(payload["people_settings"])
+    if "einvoicing_platform" in payload:
+        out["einvoicing_platform"] = platform_offer_validate(payload["einvoicing_platform"])
     if not out:
         raise _bad("aucune rubrique à installer.")
     return out
@@ -260,6 +270,10 @@ def _install_one(cooperative: Cooperative, source: TemplateSource, content: dict
         # install does not bring the template's values back either).
         offer("people_settings", "people_settings", lambda: people_settings_offer(
             cooperative=cooperative, values=content["people_settings"], acting_user=acting_user))
+    if content.get("einvoicing_platform"):
+        platform = content["einvoicing_platform"]
+        offer("einvoicing_platform", platform["key"], lambda: platform_offer_install(
+            cooperative=cooperative, values=platform, offered_by=source.title, acting_user=acting_user))
 
 
 def template_install(*, cooperative: Cooperative, templates: list[tuple[TemplateSource, dict[str, Any]]],

@@ -25,6 +25,31 @@ class Syntax(models.TextChoices):
     FRR = "FRR", _("E-reporting (flux 10)")
 
 
+class PlatformOffer(models.Model):
+    """A platform the national network negotiated for its CAEs, installed into this CAE's schema
+    from a network template (tenants/einvoicing/install.py, through the catalogue's install): its
+    addresses and registration number, never credentials — each CAE signs its own contract and
+    receives its own client id and secret. The connection form starts from the latest offer while
+    the CAE has no connection."""
+
+    key = models.CharField(max_length=80, unique=True)
+    name = models.CharField(_("plateforme agréée"), max_length=120)
+    flow_url = models.URLField(_("adresse du service Flow"), max_length=300)
+    directory_url = models.URLField(_("adresse du service Annuaire"), max_length=300)
+    token_url = models.URLField(_("adresse du jeton OAuth2"), max_length=300)
+    platform_number = models.CharField(_("matricule de la plateforme"), max_length=4, blank=True)
+    syntax = models.CharField(_("format d'émission"), max_length=10, default=Syntax.FACTURX)
+    note = models.CharField(_("conditions négociées"), max_length=300, blank=True)
+    offered_by = models.CharField(_("modèle du réseau"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("offre de plateforme du réseau")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PlatformConnection(models.Model):
     """One row per CAE schema: which platform, where, and the client credentials it issued (OAuth2
     client credentials, the standard's securityScheme). The secret is sealed (essaim/core/sealing)

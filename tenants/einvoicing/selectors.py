@@ -7,7 +7,7 @@ from django.http import Http404
 
 from essaim.accounts.models import Membership
 
-from .models import Exchange, Flow
+from .models import Exchange, Flow, PlatformOffer
 
 # Who sees the CAE's exchanges with its platform: they are the CAE's, not an entrepreneur's.
 VIEW_ROLES = Membership.FINANCE_ROLES
@@ -43,3 +43,8 @@ def flow_get_for(*, actor: Membership | None, pk: int) -> Flow:
 
 def exchanges_recent(*, limit: int = 50) -> QuerySet[Exchange]:
     return Exchange.objects.select_related("flow").order_by("-at", "-pk")[:limit]
+
+
+def platform_offer_latest() -> PlatformOffer | None:
+    """The platform the network offered last (install.py), if any."""
+    return PlatformOffer.objects.order_by("-created_at", "-pk").first()

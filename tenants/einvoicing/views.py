@@ -19,7 +19,14 @@ from essaim.ui.access import member_required
 
 from . import codes
 from .models import Flow, PlatformConnection
-from .selectors import MANAGE_ROLES, VIEW_ROLES, exchanges_recent, flow_get_for, flows_filter
+from .selectors import (
+    MANAGE_ROLES,
+    VIEW_ROLES,
+    exchanges_recent,
+    flow_get_for,
+    flows_filter,
+    platform_offer_latest,
+)
 from .services import ConnectionInput, connection_current, connection_save, connection_test
 
 
@@ -40,6 +47,7 @@ class ConnectionForm(forms.Form):
                                       required=False, help_text=gettext_lazy("Nécessaire à l'e-reporting."))
     syntax = forms.ChoiceField(label=gettext_lazy("Format d'émission des factures"),
                                choices=PlatformConnection._meta.get_field("syntax").choices)
+    preset = forms.CharField(widget=forms.HiddenInput, required=False, max_length=60)
 
 
 def _querystring(filters: dict) -> str:
@@ -51,10 +59,15 @@ def _querystring(filters: dict) -> str:
 @member_required(*VIEW_ROLES)
 def overview(request):
     conn = connection_current()
+    offer = platform_offer_latest()
     can_manage = request.membership.role in MANAGE_ROLES
     form = None
     if can_manage:
         initial = {"syntax": PlatformConnection._meta.get_field("syntax").default}
+        if conn is None and offer is not None:
+            initial = {"name": offer.name, "flow_url": offer.flow_url, "directory_url": offer.directory_url,
+                       "token_url": offer.token_url, "platform_number": offer.platform_number,
+                       "syntax": offer.syntax, "preset": offer.key}
         if conn is not None:
             initial = {field: getattr(conn, field) for field in
                        ("name", "flow_url", "directory_url", "token_url", "client_id", "organization_id",
@@ -73,7 +86,7 @@ def overview(request):
     page = Paginator(qs.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     status = 400 if (form is not None and form.errors) else 200
     return render(request, "einvoicing/overview.html", {
-        "connection": conn, "form": form, "can_manage": can_manage, "page_obj": page, "filters": filters,
+        "connection": conn, "offer": offer, "form": form, "can_manage": can_manage, "page_obj": page, "filters": filters,
         "querystring_base": _querystring(filters), "directions": Flow.Direction.choices,
         "states": Flow.State.choices, "statuses": [(s.code, f"{s.code} {s.label}") for s in codes.statuses()],
         "kinds": sorted(set(Flow.objects.values_list("flow_type", flat=True).distinct())),
