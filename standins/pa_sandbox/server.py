@@ -29,6 +29,7 @@ MAX_FLOW_BODY = MAX_FILE_BYTES + 1024 * 1024  # the file plus its flowInfo and m
 MAX_JSON_BODY = 1024 * 1024
 DISCARD_LIMIT = 128 * 1024 * 1024  # beyond this an oversized body is not even read: the connection closes
 REALM = 'realm="pa-sandbox"'
+SLOW_RESPONSE_SECONDS = 60  # the `slow_response` fault: how long a submission's answer waits
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -259,6 +260,10 @@ class Handler(BaseHTTPRequestHandler):
             raise bad_request(f"flowInfo : JSON illisible ({exc})") from exc
         info = sandbox.flow_info(raw_info, parts["file"].filename)
         answer = sandbox.flow_submit(client, info, parts["file"].content)
+        if sandbox.faults.take("slow_response"):
+            # Taken and stored, then the answer waits: long enough for a test to kill the client
+            # mid-call (a worker dying after sending), short enough never to hang the sandbox.
+            sandbox.stopping.wait(SLOW_RESPONSE_SECONDS)
         if sandbox.faults.take("lost_response"):
             # Taken and stored, but the answer "is lost on the way": the client must find it again
             # by its trackingId rather than send it twice.

@@ -73,7 +73,7 @@ class Client:
 class Faults:
     """Failures the admin asks for, consumed one request at a time."""
 
-    MODES = ("unavailable", "lost_response")
+    MODES = ("unavailable", "lost_response", "slow_response")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -161,10 +161,12 @@ class Sandbox:
         self.admin_token = admin_token
         self.token_ttl = token_ttl
         self.faults = Faults()
+        self.stopping = threading.Event()  # set at shutdown: a slow answer stops waiting
         self._tokens: dict[str, tuple[Client, int]] = {}
         self._tokens_lock = threading.Lock()
 
     def close(self) -> None:
+        self.stopping.set()
         self.storage.close()
 
     # -- admin: clients and directory ----------------------------------------------------------------
