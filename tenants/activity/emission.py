@@ -128,10 +128,13 @@ def invoice_emit(*, invoice_pk: int, acting_user: Actor) -> InvoiceEmission | No
             emission.save(update_fields=["state", "message", "updated_at"])
             return emission
         cooperative = current_cooperative()
+        address = entry.addressing_identifier  # BT-49, from the directory
         if conn.syntax == Syntax.FACTURX:
-            content, name = invoice_facturx_pdf(invoice=invoice, cooperative=cooperative), f"{invoice.number}.pdf"
+            content = invoice_facturx_pdf(invoice=invoice, cooperative=cooperative, buyer_address=address)
+            name = f"{invoice.number}.pdf"
         else:
-            content, name = invoice_facturx_xml(invoice=invoice, cooperative=cooperative), f"{invoice.number}.xml"
+            content = invoice_facturx_xml(invoice=invoice, cooperative=cooperative, buyer_address=address)
+            name = f"{invoice.number}.xml"
         flow = flow_queue(acting_user=acting_user, data=FlowInput(
             content=content, name=name, syntax=conn.syntax if conn.syntax != Syntax.UBL else Syntax.CII,
             flow_type="CustomerInvoice", processing_rule="B2B", profile="CIUS",

@@ -116,15 +116,18 @@ def _country(customer: dict) -> str:
     return customer.get("country") or "FR"
 
 
-def _buyer(customer: dict) -> dict:
+def _buyer(customer: dict, electronic_address: str = "") -> dict:
     buyer = {"name": customer["name"], "addr_l1": customer["address"], "postcode": customer["postal_code"],
              "city": customer["city"], "country_code": _country(customer)}
     if customer["siret"]:
         buyer["identifiers"] = {SCHEME_SIRET: customer["siret"]}
     if customer["siren"]:
         # B2B: the buyer's SIREN is a mandatory mention and its e-invoicing address starts with it.
+        # BT-49: the addressing identifier the national directory gave for this buyer at
+        # transmission (SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX), else its SIREN.
         buyer |= {"legal_identifier": customer["siren"], "legal_identifier_schemeid": SCHEME_SIREN,
-                  "einvoicing_addr": customer["siren"], "einvoicing_addr_schemeid": SCHEME_EADDRESS_FR}
+                  "einvoicing_addr": electronic_address or customer["siren"],
+                  "einvoicing_addr_schemeid": SCHEME_EADDRESS_FR}
     elif customer["email"]:
         # B2C invoices are e-reported, not exchanged through a platform, but the French rules
         # (BR-FR-12) still want a buyer electronic address: an individual's is their e-mail.
@@ -134,10 +137,11 @@ def _buyer(customer: dict) -> dict:
     return buyer
 
 
-def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
+def invoice_facturx_data(*, invoice: Invoice, cooperative, buyer_address: str = "") -> dict:
     """The issued document as an EN 16931 model: a dict keyed by BT/BG terms, the input of
     factur-x's generator. Amounts are those of `totals.py` (the invoice's stored totals), positive
-    for a credit note (its type says it is one)."""
+    for a credit note (its type says it is one). `buyer_address`: the buyer's electronic address
+    from the directory (BT-49), given when the document is transmitted."""
     if invoice.status != Invoice.Status.FINALISED:
         raise AppError("facturx_needs_issued_document", _("Seul un document émis a une version Factur-X."))
     parties = issued_parties(invoice=invoice, cooperative=cooperative)
@@ -173,7 +177,7 @@ def invoice_facturx_data(*, invoice: Invoice, cooperative) -> dict:
         "BT-72": delivered,
         "BG-1": _notes(parties, invoice_processing_rule(invoice)),
         "BG-4": _seller(seller),
-        "BG-7": _buyer(buyer),
+        "BG-7": _buyer(buyer, buyer_address),
         "BG-23": breakdown,
         "BG-25": [_line(position, line, regime) for position, line in enumerate(lines, start=1)],
         "BT-106": _amount(totals.lines),
@@ -254,11 +258,12 @@ def _adjustment(adjustment, regime: str) -> dict:
                       "vat_rate": _amount(rate)}, adjustment.reason_label, adjustment.reason_code)
 
 
-def invoice_facturx_xml(*, invoice: Invoice, cooperative) -> bytes:
+def invoice_facturx_xml(*, invoice: Invoice, cooperative, buyer_address: str = "") -> bytes:
     """The CII XML (Factur-X EN 16931), checked against the profile's XSD (raises if invalid)."""
     from facturx import generate_cii_xml
 
-    return generate_cii_xml(invoice_facturx_data(invoice=invoice, cooperative=cooperative), level=LEVEL,
+    data = invoice_facturx_data(invoice=invoice, cooperative=cooperative, buyer_address=buyer_address)
+    return generate_cii_xml(data, level=LEVEL,
                             check_xsd=True, check_schematron=False)
 
 
@@ -269,7 +274,7 @@ def facturx_check_xsd(xml: bytes) -> None:
     xml_check_xsd(xml, flavor="factur-x", level=LEVEL)
 
 
-def invoice_facturx_pdf(*, invoice: Invoice, cooperative) -> bytes:
+def invoice_facturx_pdf(*, invoice: Invoice, cooperative, buyer_address: str = "") -> bytes:
     """The issued document as PDF/A-3b (WeasyPrint) with its Factur-X XML embedded
     (`factur-x.xml`, AFRelationship Data, XMP metadata of the profile)."""
     from facturx import generate_from_binary
@@ -277,7 +282,7 @@ def invoice_facturx_pdf(*, invoice: Invoice, cooperative) -> bytes:
 
     from .services import invoice_html
 
-    xml = invoice_facturx_xml(invoice=invoice, cooperative=cooperative)
+    xml = invoice_facturx_xml(invoice=invoice, cooperative=cooperative, buyer_address=buyer_address)
     pdf = HTML(string=invoice_html(invoice=invoice, cooperative=cooperative)).write_pdf(pdf_variant="pdf/a-3b")
     title = f"{invoice.get_kind_display()} {invoice.number}"
     seller = issued_parties(invoice=invoice, cooperative=cooperative)["seller"]

@@ -150,3 +150,19 @@ def test_statuses_in_the_accountants_api(linked, world):
     assert body["einvoicing_status"] == "203" and body["einvoicing_state"] == "queued"
     listed = api.get("/api/v1/invoices?einvoicing_status=203", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert [row["id"] for row in listed["results"]] == [invoice.pk]
+
+
+def test_the_buyers_address_in_the_document_is_the_directorys(sandbox, world, db):
+    """B receives only at 'SIREN_FACTURES' (a suffix line): the invoice says so (BT-49) and the
+    platform routes it there."""
+    connect(sandbox, world.cae_a)
+    client_id, secret = sandbox.register(world.cae_b, directory=False)
+    sandbox.admin("POST", "directory", json={"siren": world.cae_b.siren, "name": world.cae_b.name,
+                                             "client_id": client_id, "suffix": "FACTURES"})
+    with tenant_context(world.cae_a):
+        invoice = _issue(world, siren=world.cae_b.siren)
+        emission = _transmit(invoice)
+        assert emission.buyer_address == f"{world.cae_b.siren}_FACTURES"
+        sent = bytes(Flow.objects.get(pk=emission.flow_id).payload.content)
+        assert f">{world.cae_b.siren}_FACTURES</ram:URIID>".encode() in sent
+        assert emission.status == "203", emission.status

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from lxml import etree
 
 from tenants.activity.ereporting import ereporting_build, ereporting_frequency_set, ereporting_send
@@ -18,7 +19,7 @@ from tenants.einvoicing.flux10 import flux10_check_xsd
 from tenants.einvoicing.models import Flow, Report
 from tenants.einvoicing.periods import Period, period_containing
 from tenants.einvoicing.services import flow_submit, flows_sync
-from tests.conftest import client_for, tenant_context
+from tests.conftest import client_for, host_of, tenant_context
 from tests.factories import TEST_ACTOR, make_customer, make_person
 from tests.tenants.einvoicing.conftest import connect
 
@@ -117,6 +118,13 @@ def test_page_refuses_other_caes_and_roles(world, db):
     for user in ("entrepreneur_a", "counsellor_a"):
         assert client_for(world.cae_a, world.user(user)).get("/activite/e-reporting/").status_code == 403
     assert client_for(world.cae_a).get("/activite/e-reporting/").status_code == 302
+    intruder = Client(HTTP_HOST=host_of(world.cae_a))
+    intruder.force_login(world.user("director_b"))
+    assert intruder.get("/activite/e-reporting/").status_code in (302, 403)
+    assert intruder.post("/activite/e-reporting/action/", {"start": "2026-10-01", "end": "2026-10-31"}).status_code \
+        in (302, 403)
+    with tenant_context(world.cae_a):
+        assert not Report.objects.exists()
     response = client_for(world.cae_a, world.user("entrepreneur_a")).post(
         "/activite/e-reporting/action/", {"start": "2026-10-01", "end": "2026-10-31"})
     assert response.status_code == 403

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 
 from essaim.audit.models import AuditEntry
 from tenants.einvoicing.client import PlatformUnavailable
@@ -25,7 +26,7 @@ from tenants.einvoicing.services import (
     flow_submit,
     flows_sync,
 )
-from tests.conftest import client_for, tenant_context
+from tests.conftest import client_for, host_of, tenant_context
 from tests.factories import TEST_ACTOR
 from tests.tenants.einvoicing.conftest import connect
 
@@ -210,6 +211,14 @@ def test_pages_refuse_other_caes_and_roles(linked, world):
     other = client_for(world.cae_b, world.user("director_b"))
     assert other.get(f"/facturation-electronique/flux/{flow.pk}/").status_code == 404
     assert other.get(f"/facturation-electronique/flux/{flow.pk}/fichier").status_code == 404
+    # A user of CAE B signed in on CAE A's site gets nothing of A.
+    intruder = Client(HTTP_HOST=host_of(world.cae_a))
+    intruder.force_login(world.user("director_b"))
+    for path in ("/facturation-electronique/", f"/facturation-electronique/flux/{flow.pk}/",
+                 f"/facturation-electronique/flux/{flow.pk}/fichier", "/facturation-electronique/archive?mois=2026-12"):
+        refused = intruder.get(path)
+        assert refused.status_code in (302, 403) and flow.document_number.encode() not in refused.content, path
+    assert intruder.post("/facturation-electronique/tester/").status_code in (302, 403)
     # Only the director changes the connection or tests it.
     accounts = client_for(world.cae_a, world.user("accounts_a"))
     assert accounts.post("/facturation-electronique/tester/").status_code == 403
