@@ -102,6 +102,7 @@ def invoice_emit(*, invoice_pk: int, acting_user: Actor) -> InvoiceEmission | No
     """Build the document and hand it to the transport (the Celery task's body; idempotent: a
     document already handed over is left alone)."""
     from .facturx import invoice_facturx_pdf, invoice_facturx_xml
+    from .ubl import invoice_ubl_xml
 
     with transaction.atomic():
         emission = (InvoiceEmission.objects.select_for_update().select_related("invoice__customer")
@@ -132,11 +133,14 @@ def invoice_emit(*, invoice_pk: int, acting_user: Actor) -> InvoiceEmission | No
         if conn.syntax == Syntax.FACTURX:
             content = invoice_facturx_pdf(invoice=invoice, cooperative=cooperative, buyer_address=address)
             name = f"{invoice.number}.pdf"
+        elif conn.syntax == Syntax.UBL:
+            content = invoice_ubl_xml(invoice=invoice, cooperative=cooperative, buyer_address=address)
+            name = f"{invoice.number}.xml"
         else:
             content = invoice_facturx_xml(invoice=invoice, cooperative=cooperative, buyer_address=address)
             name = f"{invoice.number}.xml"
         flow = flow_queue(acting_user=acting_user, data=FlowInput(
-            content=content, name=name, syntax=conn.syntax if conn.syntax != Syntax.UBL else Syntax.CII,
+            content=content, name=name, syntax=conn.syntax,
             flow_type="CustomerInvoice", processing_rule="B2B", profile="CIUS",
             document_key=document_key(invoice), document_number=invoice.number or "",
             document_date=invoice.issued_on, seller_siren=cooperative.siren))

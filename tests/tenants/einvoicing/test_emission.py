@@ -166,3 +166,23 @@ def test_the_buyers_address_in_the_document_is_the_directorys(sandbox, world, db
         sent = bytes(Flow.objects.get(pk=emission.flow_id).payload.content)
         assert f">{world.cae_b.siren}_FACTURES</ram:URIID>".encode() in sent
         assert emission.status == "203", emission.status
+
+
+@pytest.mark.parametrize("syntax", ["UBL", "Factur-X"])
+def test_the_syntax_the_cae_chose_is_the_one_sent(sandbox, world, db, syntax):
+    connect(sandbox, world.cae_a, syntax=syntax)
+    connect(sandbox, world.cae_b)
+    with tenant_context(world.cae_a):
+        invoice = _issue(world, siren=world.cae_b.siren)
+        emission = _transmit(invoice)
+        flow = Flow.objects.get(pk=emission.flow_id)
+        sent = bytes(flow.payload.content)
+        assert flow.syntax == syntax and emission.status == "203", emission.status
+        if syntax == "UBL":
+            assert b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" in sent
+        else:
+            assert sent.startswith(b"%PDF-")
+    with tenant_context(world.cae_b):
+        flows_sync()
+        received = Flow.objects.get(direction=Flow.Direction.IN, flow_type="SupplierInvoice")
+        assert bytes(received.payload.content) == sent and received.syntax == syntax
