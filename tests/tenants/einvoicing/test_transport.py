@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import itertools
+import logging
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,8 @@ def linked(sandbox, world, db):
     return secret_a
 
 
-def test_connection_secret_is_sealed_and_never_shown(linked, world, sandbox):
+def test_connection_secret_is_sealed_and_never_shown(linked, world, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, httpx's included
     with tenant_context(world.cae_a):
         conn = connection_current()
         assert linked not in conn.client_secret_sealed
@@ -78,6 +80,15 @@ def test_connection_secret_is_sealed_and_never_shown(linked, world, sandbox):
     assert page.status_code == 200
     assert linked not in page.content.decode()
     assert "Connexion réussie" in page.content.decode()
+    # Saved again through the form with a wrong URL: the page that answers does not echo it.
+    director = client_for(world.cae_a, world.user("director_a"))
+    answer = director.post("/facturation-electronique/", {
+        "name": "PA", "flow_url": "http://pa.example.com/flow", "directory_url": f"{sandbox.url}/directory-service",
+        "token_url": f"{sandbox.url}/oauth/token", "client_id": "x", "client_secret": "nouveau-secret-tres-long",
+        "syntax": "CII"})
+    assert answer.status_code == 400 and b"nouveau-secret-tres-long" not in answer.content
+    assert linked not in caplog.text and "nouveau-secret-tres-long" not in caplog.text
+    assert caplog.records, "nothing was logged: the check above proves nothing"
 
 
 def test_wrong_secret_is_reported_in_french(sandbox, world, db):
