@@ -82,6 +82,19 @@ def customer_directory_refresh(customer: Customer) -> CustomerDirectoryEntry:
     return entry
 
 
+def customer_directory_current(customer: Customer) -> CustomerDirectoryEntry:
+    """The directory's answer for this customer as checked at issue: a positive answer younger
+    than EINVOICING_DIRECTORY_FRESH_SECONDS is taken as it is (a run of invoices to one buyer asks
+    once); anything else, an absence included, is asked again now."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    fresh_after = timezone.now() - timedelta(seconds=settings.EINVOICING_DIRECTORY_FRESH_SECONDS)
+    entry = CustomerDirectoryEntry.objects.filter(customer=customer, found=True, checked_at__gte=fresh_after).first()
+    return entry or customer_directory_refresh(customer)
+
+
 # -- issuing ----------------------------------------------------------------------------------------
 def emission_schedule(invoice: Invoice) -> InvoiceEmission | None:
     """Called inside invoice_finalise's transaction: a B2B France document is recorded as to be
@@ -115,7 +128,7 @@ def invoice_emit(*, invoice_pk: int, acting_user: Actor) -> InvoiceEmission | No
         conn = connection_current()
         if conn is None:
             return emission
-        entry = customer_directory_refresh(customer)  # re-checked at issue
+        entry = customer_directory_current(customer)  # re-checked at issue
         if entry.found is None:
             emission.message = entry.message
             emission.save(update_fields=["message", "updated_at"])
@@ -166,8 +179,7 @@ def emissions_retry_unknown_buyers() -> int:
 def _emission_of(flow: Flow) -> InvoiceEmission | None:
     if not flow.document_key.startswith("invoice:"):
         return None
-    return (InvoiceEmission.objects.select_related("invoice__entrepreneur__user", "invoice__customer")
-            .filter(flow=flow).first())
+    return InvoiceEmission.objects.filter(flow=flow).order_by().first()
 
 
 def on_lifecycle(flow: Flow, events: list[LifecycleEvent]) -> None:
@@ -198,7 +210,7 @@ def on_flow_state(flow: Flow) -> None:
 
 def _notify(emission: InvoiceEmission, events: list[LifecycleEvent]) -> None:
     """An e-mail to the entrepreneur whose activity issued the document."""
-    invoice = emission.invoice
+    invoice = Invoice.objects.select_related("entrepreneur__user", "customer").get(pk=emission.invoice_id)
     person = invoice.entrepreneur
     email = (person.user.email if person.user_id and person.user else "") or person.email
     if not email:

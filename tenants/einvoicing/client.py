@@ -13,18 +13,23 @@ be retried here raises `PlatformUnavailable` (try again later: the caller keeps 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
+import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import certifi
 import httpx
 from django.conf import settings
 from django.db import connection as db_connection
+from django.db import transaction
 from django.utils import timezone
 
 from essaim.core.errors import AppError
@@ -57,12 +62,24 @@ class PlatformRefused(AppError):
         self.body = body
 
 
+def _payload(content: bytes, content_type: str) -> Payload:
+    return Payload(sha256=hashlib.sha256(content).hexdigest(), content=content, size=len(content),
+                   content_type=content_type[:100])
+
+
 def payload_store(content: bytes, content_type: str) -> Payload:
-    """The row holding `content`, created once per digest."""
-    digest = hashlib.sha256(content).hexdigest()
-    payload, _ = Payload.objects.get_or_create(sha256=digest, defaults={
-        "content": content, "size": len(content), "content_type": content_type[:100]})
+    """The row holding `content`, created once per digest: one INSERT … ON CONFLICT DO NOTHING,
+    whoever wrote it first (the digest is the key, so the row is the same either way)."""
+    payload = _payload(content, content_type)
+    Payload.objects.bulk_create([payload], ignore_conflicts=True)
     return payload
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Verifying certificates against certifi's bundle (httpx's default), loaded once per process:
+    loading it costs some 20 ms, and a client is made per task."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def check_url(url: str) -> None:
@@ -99,7 +116,8 @@ class Answer:
 class PlatformClient:
     def __init__(self, connection: PlatformConnection, *, http: httpx.Client | None = None):
         self.connection = connection
-        self.http = http or httpx.Client(timeout=settings.EINVOICING_TIMEOUT_SECONDS, follow_redirects=False)
+        self.http = http or httpx.Client(timeout=settings.EINVOICING_TIMEOUT_SECONDS, follow_redirects=False,
+                                         verify=_tls_context())
         self.retries = settings.EINVOICING_RETRIES
         self.backoff = settings.EINVOICING_BACKOFF_SECONDS
 
@@ -160,14 +178,9 @@ class PlatformClient:
         attempt = 0
         while True:
             attempt += 1
-            headers = {"Accept": "application/json, application/octet-stream"}
             exchange = Exchange(operation=operation, method=method, url=_loggable(url, params), attempt=attempt,
                                 request_payload=request_payload, flow=flow)
-            headers["Request-Id"] = str(exchange.request_id)
-            if self.connection.organization_id:
-                headers["Organization-Id"] = self.connection.organization_id
-            if auth:
-                headers["Authorization"] = f"Bearer {self._token(refresh=refreshed)}"
+            headers = self._headers(exchange, self._token(refresh=refreshed) if auth else None)
             started = time.monotonic()
             try:
                 response = self.http.request(method, url, headers=headers, json=json_body, data=data, files=files,
@@ -182,13 +195,7 @@ class PlatformClient:
                                               "La plateforme agréée ne répond pas : l'envoi sera retenté.") from exc
                 self._sleep(attempt, None)
                 continue
-            exchange.duration_ms = int((time.monotonic() - started) * 1000)
-            exchange.status_code = response.status_code
-            # Never the token itself: of the token answer, its type and lifetime only.
-            logged = _token_answer_redacted(content) if operation == "token" else content[:MAX_LOGGED_BYTES]
-            if logged:
-                exchange.response_payload = payload_store(logged, response.headers.get("content-type", ""))
-            exchange.save()
+            self._log(exchange, started, response, content)
             status = response.status_code
             if status == 401 and auth and not refreshed:
                 refreshed = True
@@ -201,6 +208,24 @@ class PlatformClient:
                 self._sleep(attempt, response.headers.get("retry-after"))
                 continue
             return Answer(status=status, headers=response.headers, content=content)
+
+    def _headers(self, exchange: Exchange, token: str | None) -> dict[str, str]:
+        headers = {"Accept": "application/json, application/octet-stream", "Request-Id": str(exchange.request_id)}
+        if self.connection.organization_id:
+            headers["Organization-Id"] = self.connection.organization_id
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    @staticmethod
+    def _log(exchange: Exchange, started: float, response: httpx.Response, content: bytes) -> None:
+        exchange.duration_ms = int((time.monotonic() - started) * 1000)
+        exchange.status_code = response.status_code
+        # Never the token itself: of the token answer, its type and lifetime only.
+        logged = _token_answer_redacted(content) if exchange.operation == "token" else content[:MAX_LOGGED_BYTES]
+        if logged:
+            exchange.response_payload = payload_store(logged, response.headers.get("content-type", ""))
+        exchange.save()
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
         delay = min(BACKOFF_CAP_SECONDS, self.backoff * (2 ** (attempt - 1)))
@@ -274,6 +299,50 @@ class PlatformClient:
             raise PlatformRefused("platform_file_too_big", "Le fichier reçu de la plateforme dépasse 20 Mo.",
                                   http_status=answer.status)
         return content
+
+    def originals(self, flow_ids: list[str], *, threads: int) -> dict[str, bytes]:
+        """Several flows downloaded at once (`GET /v1/flows/{flowId}?docType=Original`, read-only,
+        so concurrent requests are safe): the requests run in `threads` threads, which touch no
+        database; each is logged here afterwards, as `_call` logs. A flow missing from the answer
+        (an error, a refused token, a file too big) is left to `original`, with its retries."""
+        if not flow_ids:
+            return {}
+        token = self._token()  # once, here: the threads never call the token endpoint
+
+        def fetch(flow_id: str) -> tuple[str, Exchange, float, httpx.Response | None, str]:  # in a thread
+            url = self._flow(f"/v1/flows/{quote(flow_id, safe='')}")
+            params = {"docType": "Original"}
+            exchange = Exchange(operation="download", method="GET", url=_loggable(url, params), attempt=1)
+            started = time.monotonic()
+            try:
+                response = self.http.request("GET", url, headers=self._headers(exchange, token), params=params)
+                response.read()
+            except httpx.HTTPError as exc:
+                return flow_id, exchange, time.monotonic() - started, None, f"{type(exc).__name__}: {exc}"[:300]
+            return flow_id, exchange, time.monotonic() - started, response, ""
+
+        found: dict[str, bytes] = {}
+        exchanges: list[Exchange] = []
+        payloads: dict[str, Payload] = {}
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            for flow_id, exchange, elapsed, response, error in pool.map(fetch, flow_ids):
+                exchange.duration_ms = int(elapsed * 1000)
+                exchanges.append(exchange)
+                if response is None:
+                    exchange.error = error
+                    continue
+                exchange.status_code = response.status_code
+                content = response.content
+                if content:
+                    payload = _payload(content[:MAX_LOGGED_BYTES], response.headers.get("content-type", ""))
+                    exchange.response_payload = payloads.setdefault(payload.sha256, payload)
+                if response.status_code == 200 and len(content) <= MAX_DOWNLOAD_BYTES:
+                    found[flow_id] = content
+        # The trail of the whole batch in one transaction (two statements), not two per request.
+        with transaction.atomic():
+            Payload.objects.bulk_create(list(payloads.values()), ignore_conflicts=True)
+            Exchange.objects.bulk_create(exchanges)
+        return found
 
     # -- Directory Service -------------------------------------------------------------------------
     def directory_lines(self, *, siren: str, siret: str = "") -> list[dict]:

@@ -308,7 +308,7 @@ def test_unavailable_then_back(sandbox, party, faults):
     assert [response.status_code for response in down] == [503, 503, 503]
     assert all(response.json()["errorCode"] == "RESOURCE_ERROR" for response in down)
     assert seller.search({"flowDirection": ["In"]}).status_code == 200
-    assert faults.stats()["faults"] == {"unavailable": 0, "lost_response": 0}
+    assert faults.stats()["faults"] == {"unavailable": 0, "lost_response": 0, "slow_response": 0}
 
 
 def test_parallel_submissions_make_one_flow_and_one_deposit(party):

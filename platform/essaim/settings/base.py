@@ -179,6 +179,10 @@ EINVOICING_HTTP_ALLOWED_HOSTS: list[str] = []
 EINVOICING_TIMEOUT_SECONDS = env.float("ESSAIM_EINVOICING_TIMEOUT", default=10.0)
 EINVOICING_RETRIES = env.int("ESSAIM_EINVOICING_RETRIES", default=3)  # idempotent calls, within one call
 EINVOICING_BACKOFF_SECONDS = env.float("ESSAIM_EINVOICING_BACKOFF", default=0.5)  # doubled per retry, capped at 8 s
+EINVOICING_SYNC_DOWNLOADS = env.int("ESSAIM_EINVOICING_SYNC_DOWNLOADS", default=4)  # files read at once by a sync
+# A customer's directory answer younger than this is taken as the check at issue (the platform
+# routes by the directory itself; this check only explains an absent buyer before sending).
+EINVOICING_DIRECTORY_FRESH_SECONDS = env.int("ESSAIM_EINVOICING_DIRECTORY_FRESH", default=900)
 # The sandbox platform started by `make run` and the tests (standins/pa_sandbox): its URL, set by
 # the dev supervisor; never set in production.
 EINVOICING_SANDBOX_URL = ""

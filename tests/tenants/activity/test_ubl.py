@@ -18,7 +18,7 @@ from tenants.activity.en16931 import VAT_POINT_DATE_CODES
 from tenants.activity.facturx import invoice_facturx_data, invoice_facturx_xml, seller_vat_number
 from tenants.activity.models import Invoice
 from tenants.activity.policy import vat_on_debits_set
-from tenants.activity.services import LineInput, credit_note_create, invoice_create_draft, invoice_finalise
+from tenants.activity.services import LineInput, credit_note_create, invoice_finalise
 from tenants.activity.ubl import (
     VAT_POINT_DATE_CODES_UBL,
     _safe_parser,
@@ -28,6 +28,7 @@ from tenants.activity.ubl import (
 )
 from tests.conftest import tenant_context
 from tests.factories import TEST_ACTOR, make_customer, make_person, siren_from, siret_from
+from tests.tenants.activity.test_invoice_content import _issue
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +62,6 @@ def parties(world):
                                 billing_address="12 rue Haute", billing_postal_code="1000", billing_city="Bruxelles")
         person = make_customer(me, "Jeanne Client", kind="individual", email="jeanne@exemple.fr")
     return {"me": me, "french": french, "belgian": belgian, "person": person}
-
-
-def _issue(world, customer, lines, *, on=ISSUE, **fields) -> Invoice:
-    with tenant_context(world.cae_a):
-        draft = invoice_create_draft(entrepreneur=customer.entrepreneur, customer=customer, lines=lines,
-                                     acting_user=TEST_ACTOR, **fields)
-        return invoice_finalise(invoice=draft, on=on, acting_user=TEST_ACTOR)
 
 
 def _ubl(world, invoice, **kwargs) -> bytes:
