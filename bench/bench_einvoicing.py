@@ -28,9 +28,7 @@ ACTOR = SystemActor("bench")
 def populate(count: int, buyer_siren: str) -> list[int]:
     """One invoice issued through the services, then `count - 1` copies in SQL with their own
     numbers (every column copied), each recorded as to be transmitted."""
-    from django.db import connection
-
-    from tenants.activity.models import Invoice, InvoiceEmission, InvoiceLine
+    from tenants.activity.models import Invoice, InvoiceEmission
     from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
     from tests.factories import make_customer, make_person
 
@@ -40,22 +38,7 @@ def populate(count: int, buyer_siren: str) -> list[int]:
         entrepreneur=person, customer=customer, operation="services", acting_user=ACTOR,
         lines=[LineInput("Prestation", "1", "100", "20.00")]), acting_user=ACTOR)
 
-    def columns(model, table=""):
-        return ", ".join(f'{table}"{f.column}"' for f in model._meta.concrete_fields if f.column != "id")
-
-    with connection.cursor() as cursor:
-        # Copied as drafts (an issued invoice's lines are immutable, by trigger), lines added,
-        # then issued in one UPDATE, as invoice_finalise does one at a time.
-        cols = columns(Invoice).replace('"number"', "NULL").replace('"status"', "'draft'")
-        cursor.execute(f"""INSERT INTO activity_invoice ({columns(Invoice)}) SELECT {cols}
-                           FROM activity_invoice, generate_series(2, %s) g WHERE id = %s""", [count, template.pk])
-        cursor.execute(f"""INSERT INTO activity_invoiceline ({columns(InvoiceLine)})
-                           SELECT {columns(InvoiceLine, "l.").replace('l."invoice_id"', "i.id")}
-                           FROM activity_invoiceline l, activity_invoice i
-                           WHERE l.invoice_id = %s AND i.id <> %s""", [template.pk, template.pk])
-        cursor.execute("UPDATE activity_invoice SET status = 'finalised', number = 'B' || lpad(id::text, 7, '0') "
-                       "WHERE status = 'draft' AND id <> %s", [template.pk])
-        cursor.execute("ANALYZE activity_invoice; ANALYZE activity_invoiceline")
+    benchlib.copy_issued_invoice(template.pk, count - 1, prefix="B")
     ids = list(Invoice.objects.order_by("pk").values_list("pk", flat=True))
     InvoiceEmission.objects.filter(invoice_id=template.pk).delete()
     InvoiceEmission.objects.bulk_create([InvoiceEmission(invoice_id=pk) for pk in ids], batch_size=2000)

@@ -84,6 +84,34 @@ def django_setup() -> None:
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
 
 
+def copy_issued_invoice(template_pk: int, count: int, *, prefix: str, spread_days: int = 0) -> None:
+    """`count` copies of the issued invoice `template_pk` (every column and line copied) in SQL,
+    in the current schema, each with its own number `<prefix><id>`; with `spread_days`, their
+    issue dates spread over that many days from the template's. Copied as drafts (an issued
+    invoice's lines are immutable, by trigger), lines added, then issued in one UPDATE, as
+    invoice_finalise does one at a time."""
+    from django.db import connection
+
+    from tenants.activity.models import Invoice, InvoiceLine
+
+    def columns(model, table=""):
+        return ", ".join(f'{table}"{f.column}"' for f in model._meta.concrete_fields if f.column != "id")
+
+    cols = columns(Invoice).replace('"number"', "NULL").replace('"status"', "'draft'")
+    if spread_days:
+        cols = cols.replace('"issued_on"', f'"issued_on" + (g %% {int(spread_days)})')
+    with connection.cursor() as cursor:
+        cursor.execute(f"""INSERT INTO activity_invoice ({columns(Invoice)}) SELECT {cols}
+                           FROM activity_invoice, generate_series(1, %s) g WHERE id = %s""", [count, template_pk])
+        cursor.execute(f"""INSERT INTO activity_invoiceline ({columns(InvoiceLine)})
+                           SELECT {columns(InvoiceLine, "l.").replace('l."invoice_id"', "i.id")}
+                           FROM activity_invoiceline l, activity_invoice i
+                           WHERE l.invoice_id = %s AND i.status = 'draft' AND i.number IS NULL""", [template_pk])
+        cursor.execute("UPDATE activity_invoice SET status = 'finalised', number = %s || lpad(id::text, 7, '0') "
+                       "WHERE status = 'draft' AND number IS NULL", [prefix])
+        cursor.execute("ANALYZE activity_invoice; ANALYZE activity_invoiceline")
+
+
 def postgres_version() -> str:
     from django.db import connection
 

@@ -89,12 +89,19 @@ def _documents(invoice_ids: list[int]) -> dict[int, _Document]:
     return grouped
 
 
-def _invoices_with_lines(period: Period) -> Iterator[tuple[dict, list[tuple[Decimal, Decimal, Decimal]]]]:
-    """Each issued document of the period (as a dict of its fields) with its per-rate totals, read
-    in chunks: memory stays flat whatever the month holds."""
-    fields = ("pk", "number", "issued_on", "kind", "operation", "issued_as", "exemption_mention")
+def _invoices_with_lines(period: Period, *, b2b: bool) -> Iterator[tuple[dict, list[tuple[Decimal, Decimal, Decimal]]]]:
+    """Each issued document of the period sold to a business (`b2b`) or not, as a dict of its
+    fields, with its per-rate totals, read in chunks: memory stays flat whatever the month holds.
+    The buyer's kind is read in SQL from the frozen parties, so each pass reads only its rows."""
+    issued = _issued(period)
+    if b2b:
+        issued = issued.filter(issued_as__buyer__b2b=True).exclude(issued_as__buyer__country="FR")
+        fields: tuple[str, ...] = ("pk", "number", "issued_on", "kind", "operation", "issued_as", "exemption_mention")
+    else:
+        issued = issued.exclude(issued_as__buyer__b2b=True)
+        fields = ("pk", "issued_on", "kind", "operation")
     chunk: list[dict] = []
-    for row in _issued(period).values(*fields).iterator(chunk_size=CHUNK):
+    for row in issued.values(*fields).iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) == CHUNK:
             yield from _with_lines(chunk)
@@ -114,17 +121,27 @@ def _sign(row: dict) -> Decimal:
 
 
 def b2c_transactions(period: Period, counter: dict) -> Iterator[flux10.B2CTransaction]:
-    for row, rates in _invoices_with_lines(period):
-        if _rule(row["issued_as"]) != "B2C":
-            continue
+    """The period's sales to individuals, summed here per day, category and rate (one accumulator
+    each: a month is some sixty of them whatever its sales) and handed to the flux 10 writer as
+    one transaction per sum, the day's sales counted on its first rate."""
+    sums: dict[tuple[date, str], dict[Decimal, list[Decimal]]] = {}
+    sales: dict[tuple[date, str], int] = defaultdict(int)
+    for row, rates in _invoices_with_lines(period, b2b=False):
         counter["b2c_sales"] += 1
         sign = _sign(row)
-        for index, (rate, base, vat) in enumerate(rates):
+        key = (row["issued_on"], CATEGORY[row["operation"]])
+        per_rate = sums.setdefault(key, {})
+        sales[key] += 1
+        for rate, base, vat in rates:
             counter["b2c_excl_vat"] += sign * base
             counter["b2c_vat"] += sign * vat
-            yield flux10.B2CTransaction(day=row["issued_on"], category=CATEGORY[row["operation"]], rate=rate,
-                                        taxable_amount=sign * base, tax_amount=sign * vat,
-                                        count=1 if index == 0 else 0)
+            acc = per_rate.setdefault(rate, [Decimal("0.00"), Decimal("0.00")])
+            acc[0] += sign * base
+            acc[1] += sign * vat
+    for (day, category), per_rate in sorted(sums.items()):
+        for index, (rate, (base, vat)) in enumerate(sorted(per_rate.items())):
+            yield flux10.B2CTransaction(day=day, category=category, rate=rate, taxable_amount=base, tax_amount=vat,
+                                        count=sales[(day, category)] if index == 0 else 0)
 
 
 def _vat_line(row: dict, rate: Decimal, base: Decimal, vat: Decimal) -> flux10.VatBreakdown:
@@ -142,7 +159,7 @@ def _vat_line(row: dict, rate: Decimal, base: Decimal, vat: Decimal) -> flux10.V
 
 def international_transactions(period: Period, counter: dict, *, siren: str,
                                seller_vat: str) -> Iterator[flux10.UnitaryTransaction]:
-    for row, rates in _invoices_with_lines(period):
+    for row, rates in _invoices_with_lines(period, b2b=True):
         if _rule(row["issued_as"]) != "B2BInt":
             continue
         buyer = _buyer(row["issued_as"])

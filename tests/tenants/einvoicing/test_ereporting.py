@@ -74,6 +74,10 @@ def test_a_month_with_b2c_eu_and_payments(month, world):
     assert len(tree.findall(".//TransactionsReport/Invoice")) == 1
     days = tree.findall(".//TransactionsReport/Transactions")
     assert len(days) == 2  # 5 and 20 October
+    fifth = days[0]
+    assert fifth.findtext("Date") == "20261005" and fifth.findtext("TransactionsCount") == "2"
+    assert sorted(t.text for t in fifth.iter("TaxPercent")) == ["10.00", "20.00"]
+    assert days[1].findtext("TransactionsCount") == "1"
     assert counted["b2c_sales"] == "3" and Decimal(counted["b2c_excl_vat"]) == Decimal("180.00")
     assert Decimal(counted["b2c_vat"]) == Decimal("31.00")  # 20 + 5 + 6
     assert paid["payments"] == "2" and Decimal(paid["payments_amount"]) == Decimal("520.00")
