@@ -83,28 +83,39 @@ def _worker(args) -> tuple[int, int]:
     return len(ids), queries
 
 
-def transmit(slug: str, ids: list[int]) -> tuple[float, int]:
+def _syncer(args) -> float:
+    """The beat's sync, in a process of its own while the workers transmit (as in production):
+    reads statuses until every invoice has its 203."""
+    slug, count = args
+    import django
+
+    django.setup()
+    from essaim.cooperatives.models import Cooperative
+    from tenants.activity.models import InvoiceEmission
+    from tenants.einvoicing.services import flows_sync
+
+    started = time.perf_counter()
+    with Cooperative.objects.get(slug=slug):
+        while InvoiceEmission.objects.filter(status="203").count() < count:
+            if not flows_sync(max_pages=1000):
+                time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def transmit(slug: str, ids: list[int], *, sync_until: int = 0) -> tuple[float, int]:
+    """`ids` shared among WORKERS processes (invoice_emit then flow_submit, as the Celery tasks);
+    with `sync_until`, one more process reads the statuses meanwhile until that many have 203."""
     from django.db import connections
 
     connections.close_all()
     shares = [ids[i::WORKERS] for i in range(WORKERS)]
     started = time.perf_counter()
-    with get_context("fork").Pool(WORKERS) as pool:
+    with get_context("fork").Pool(WORKERS + (1 if sync_until else 0)) as pool:
+        syncing = pool.apply_async(_syncer, ((slug, sync_until),)) if sync_until else None
         results = pool.map(_worker, [(slug, share) for share in shares])
+        if syncing is not None:
+            syncing.get()
     return time.perf_counter() - started, sum(q for _, q in results)
-
-
-def sync_until_done(coop, count: int) -> float:
-    from tenants.activity.models import InvoiceEmission
-    from tenants.einvoicing.services import flows_sync
-
-    started = time.perf_counter()
-    with coop:
-        for _ in range(10_000):
-            flows_sync(max_pages=1000)
-            if InvoiceEmission.objects.filter(status="203").count() >= count:
-                break
-    return time.perf_counter() - started
 
 
 def main() -> int:
@@ -149,19 +160,19 @@ def main() -> int:
             bare_s = bare(ids, seller)
         small = ids[: max(1, N // 10)]
         small_s, small_queries = transmit(seller.slug, small)
-        large_s, large_queries = transmit(seller.slug, ids[len(small):])
-        sync_s = sync_until_done(seller, N)
+        large_s, large_queries = transmit(seller.slug, ids[len(small):], sync_until=N)
         stats = admin.stats()
-        ours_s = small_s + large_s + sync_s
+        ours_s = small_s + large_s
         per_small = small_queries / len(small)
         per_large = large_queries / max(1, len(ids) - len(small))
         payload = {
             "name": "einvoicing", "date": benchlib.now_iso(), "invoices": N, "workers": WORKERS,
-            "what": "invoices transmitted through the sandbox platform (build CII + queue + submit) and their "
-                    "statuses 200/202/203 read back, vs the bare CII generation of the same invoices",
+            "what": "invoices transmitted through the sandbox platform (build CII + queue + submit: the first "
+                    "tenth, then the rest while one more process reads the statuses 200/202/203 back, as the "
+                    "beat does) until every invoice has its 203, vs the bare CII generation of the same invoices",
             "target": ">= 50 invoices/s end to end; <= 2x the bare generation; queries per invoice constant; "
                       "zero duplicates",
-            "ours_s": round(ours_s, 2), "transmit_s": round(small_s + large_s, 2), "sync_s": round(sync_s, 2),
+            "ours_s": round(ours_s, 2), "first_tenth_s": round(small_s, 2), "rest_with_statuses_s": round(large_s, 2),
             "bare_generation_s": round(bare_s, 2), "ratio": round(ours_s / bare_s, 2),
             "invoices_per_s": round(N / ours_s, 1),
             "queries_per_invoice_small": round(per_small, 1), "queries_per_invoice_large": round(per_large, 1),

@@ -200,8 +200,10 @@ def on_lifecycle(flow: Flow, events: list[LifecycleEvent]) -> None:
 
 
 def on_flow_state(flow: Flow) -> None:
+    if flow.state != Flow.State.ERROR:
+        return
     emission = _emission_of(flow)
-    if emission is None or flow.state != Flow.State.ERROR:
+    if emission is None:
         return
     emission.state, emission.message = InvoiceEmission.State.ERROR, flow.last_error[:300]
     emission.save(update_fields=["state", "message", "updated_at"])

@@ -62,7 +62,7 @@ class PlatformRefused(AppError):
         self.body = body
 
 
-def _payload(content: bytes, content_type: str) -> Payload:
+def payload_row(content: bytes, content_type: str) -> Payload:
     return Payload(sha256=hashlib.sha256(content).hexdigest(), content=content, size=len(content),
                    content_type=content_type[:100])
 
@@ -70,7 +70,7 @@ def _payload(content: bytes, content_type: str) -> Payload:
 def payload_store(content: bytes, content_type: str) -> Payload:
     """The row holding `content`, created once per digest: one INSERT … ON CONFLICT DO NOTHING,
     whoever wrote it first (the digest is the key, so the row is the same either way)."""
-    payload = _payload(content, content_type)
+    payload = payload_row(content, content_type)
     Payload.objects.bulk_create([payload], ignore_conflicts=True)
     return payload
 
@@ -334,7 +334,7 @@ class PlatformClient:
                 exchange.status_code = response.status_code
                 content = response.content
                 if content:
-                    payload = _payload(content[:MAX_LOGGED_BYTES], response.headers.get("content-type", ""))
+                    payload = payload_row(content[:MAX_LOGGED_BYTES], response.headers.get("content-type", ""))
                     exchange.response_payload = payloads.setdefault(payload.sha256, payload)
                 if response.status_code == 200 and len(content) <= MAX_DOWNLOAD_BYTES:
                     found[flow_id] = content

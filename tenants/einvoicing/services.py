@@ -10,6 +10,7 @@ a killed worker's closed connection releases)."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,8 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -33,9 +34,10 @@ from .client import (
     PlatformRefused,
     PlatformUnavailable,
     check_url,
+    payload_row,
     payload_store,
 )
-from .models import Flow, LifecycleEvent, PlatformConnection, Syntax
+from .models import Flow, LifecycleEvent, Payload, PlatformConnection, Syntax
 
 # Delays between the scheduled attempts of a flow the platform could not take (seconds); the
 # last one repeats. A flow is never given up on: it stays queued and visible until it goes.
@@ -348,6 +350,7 @@ def flows_due(*, now: datetime | None = None) -> list[int]:
 
 # -- incoming flows and statuses ------------------------------------------------------------------------------
 LC_TYPES = ("CustomerInvoiceLC", "SupplierInvoiceLC")
+SYNC_LOCK = 7_204_024  # pg_advisory_xact_lock(<schema>, SYNC_LOCK): one reader of a CAE's incoming flows
 INVOICE_TYPES = ("SupplierInvoice",)
 
 
@@ -371,8 +374,11 @@ def flows_sync(*, client: PlatformClient | None = None, max_pages: int = 50) -> 
             contents = _prefetch(client, results)
             latest = conn.sync_updated_after
             for info in results:
+                if info.get("flowDirection") == "Out":
+                    _sync_outgoing(info)
+            _store_incoming(client, [info for info in results if info.get("flowDirection") != "Out"], contents)
+            for info in results:
                 seen += 1
-                _sync_one(client, info, contents)
                 updated = parse_datetime(str(info.get("updatedAt") or ""))
                 if updated and (latest is None or updated > latest):
                     latest = updated
@@ -401,54 +407,141 @@ def _prefetch(client: PlatformClient, results: list[dict]) -> dict[str, bytes]:
                             threads=settings.EINVOICING_SYNC_DOWNLOADS)
 
 
-def _sync_one(client: PlatformClient, info: dict, contents: dict[str, bytes] | None = None) -> None:
+def _sync_outgoing(info: dict) -> None:
+    """What the platform says of one of our flows (its id, its acknowledgement)."""
     flow_id = str(info.get("flowId") or "")
     if not flow_id:
         return
-    if info.get("flowDirection") == "Out":
-        flow = Flow.objects.filter(flow_id=flow_id).first()
-        if flow is None and info.get("trackingId"):
-            flow = Flow.objects.filter(tracking_id=str(info["trackingId"])).first()
-        if flow is not None:
-            _apply_remote(flow, info)
+    flow = Flow.objects.filter(flow_id=flow_id).first()
+    if flow is None and info.get("trackingId"):
+        flow = Flow.objects.filter(tracking_id=str(info["trackingId"])).first()
+    if flow is not None:
+        _apply_remote(flow, info)
+
+
+@dataclass
+class _Incoming:
+    info: dict
+    flow: Flow
+    message: Any = None
+
+
+def _store_incoming(client: PlatformClient, infos: list[dict], contents: dict[str, bytes]) -> None:
+    """A page's incoming flows (statuses and received invoices) stored together: one transaction,
+    a few statements for the whole page rather than a dozen per flow. A flow read already is
+    skipped; a status flow is attached to the document it is about and moves that document's
+    latest status; the listeners hear of each document once per page, with all its new statuses."""
+    wanted = {str(info["flowId"]): info for info in infos if info.get("flowId")}
+    if not wanted:
         return
-    content = (contents or {}).get(flow_id)
-    if content is None:
-        if Flow.objects.filter(flow_id=flow_id).exists():
-            return
-        content = client.original(flow_id)
-    flow_type = str(info.get("flowType") or "")
-    syntax = str(info.get("flowSyntax") or "")
-    lifecycle = syntax == Syntax.CDAR or flow_type in LC_TYPES
-    message, error = _lifecycle_read(content) if lifecycle else (None, "")
-    content_type = "application/pdf" if content[:5] == b"%PDF-" else "application/xml"
-    # One transaction per flow read: the flow, its statuses and what they change on the document
-    # commit together. Two readers of the same flow: the unique flow id lets one of them in.
+    known = set(Flow.objects.filter(flow_id__in=list(wanted)).values_list("flow_id", flat=True))
+    # Files the concurrent download missed are read one by one here, with their retries.
+    files = {flow_id: contents.get(flow_id) or client.original(flow_id) for flow_id in wanted if flow_id not in known}
+    if not files:
+        return
+    items: list[_Incoming] = []
+    payloads: dict[str, Payload] = {}
+    for flow_id, content in files.items():
+        info = wanted[flow_id]
+        flow_type, syntax = str(info.get("flowType") or ""), str(info.get("flowSyntax") or "")
+        message, error = _lifecycle_read(content) if (syntax == Syntax.CDAR or flow_type in LC_TYPES) else (None, "")
+        payload = payload_row(content, "application/pdf" if content[:5] == b"%PDF-" else "application/xml")
+        payloads.setdefault(payload.sha256, payload)
+        flow = Flow(direction=Flow.Direction.IN, flow_type=flow_type[:40], syntax=syntax[:10] or Syntax.CII,
+                    processing_rule=str(info.get("processingRule") or "")[:20],
+                    profile=str(info.get("flowProfile") or "")[:20], name=str(info.get("name") or flow_id)[:255],
+                    payload_id=payload.sha256, flow_id=flow_id, state=Flow.State.RECEIVED, ack_status=Flow.Ack.OK,
+                    last_error=error[:300])
+        if message is not None:
+            flow.document_number = message.document.invoice_number[:40]
+            flow.document_date = message.document.issue_date
+            flow.seller_siren = (message.document.seller_siren or "")[:9]
+        items.append(_Incoming(info, flow, message))
     with transaction.atomic():
-        flow = Flow(
-            direction=Flow.Direction.IN, flow_type=flow_type[:40], syntax=syntax[:10] or Syntax.CII,
-            processing_rule=str(info.get("processingRule") or "")[:20], profile=str(info.get("flowProfile") or "")[:20],
-            name=str(info.get("name") or flow_id)[:255], payload=payload_store(content, content_type),
-            flow_id=flow_id, state=Flow.State.RECEIVED, ack_status=Flow.Ack.OK, last_error=error[:300])
-        if message is not None:
-            document = message.document
-            flow.document_number = document.invoice_number[:40]
-            flow.document_date = document.issue_date
-            flow.seller_siren = (document.seller_siren or "")[:9]
-            flow.about = _document_flow(flow.flow_type, flow.seller_siren, flow.document_number)
-        try:
-            with transaction.atomic():
-                flow.save(force_insert=True)
-        except IntegrityError:
-            return  # read by another run meanwhile
-        if message is not None:
-            events = record_events(source=flow, about=flow.about, message=message, new_source=True)
-            if flow.about is not None and events:
-                for listener in _lifecycle_listeners:
-                    listener(flow.about, events)
-        elif flow_type in INVOICE_TYPES:
-            for listener in _inbound_listeners:
-                listener(flow)
+        # One reader of this CAE's flows at a time (two syncs would store a page twice).
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()), %s)", [SYNC_LOCK])
+        known = set(Flow.objects.filter(flow_id__in=[i.flow.flow_id for i in items]).values_list("flow_id", flat=True))
+        items = [item for item in items if item.flow.flow_id not in known]
+        if not items:
+            return
+        statuses = [item for item in items if item.message is not None]
+        documents = _document_flows([(item.flow.flow_type, item.flow.seller_siren, item.flow.document_number)
+                                     for item in statuses])
+        for item in statuses:
+            item.flow.about = documents.get((item.flow.flow_type, item.flow.seller_siren, item.flow.document_number))
+        Payload.objects.bulk_create(list(payloads.values()), ignore_conflicts=True)
+        Flow.objects.bulk_create([item.flow for item in items])
+        events = [event for item in statuses for event in _events(item.flow, item.flow.about, item.message)]
+        LifecycleEvent.objects.bulk_create(events)
+        by_document: dict[int, list[LifecycleEvent]] = defaultdict(list)
+        for event in events:
+            if event.flow_id is not None:
+                by_document[event.flow_id].append(event)
+        abouts = {item.flow.about.pk: item.flow.about for item in statuses if item.flow.about is not None}
+        _latest_statuses([abouts[pk] for pk in by_document])
+        for pk, new_events in by_document.items():
+            for listener in _lifecycle_listeners:
+                listener(abouts[pk], new_events)
+        for item in items:
+            if item.message is None and item.flow.flow_type in INVOICE_TYPES:
+                for listener in _inbound_listeners:
+                    listener(item.flow)
+
+
+def _document_flows(keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Flow]:
+    """The flow of the document each status is about, for a page in one query: our outgoing
+    invoice for a CustomerInvoiceLC, an invoice we received for a SupplierInvoiceLC, the newest of
+    that seller and number (the seller's SIREN matched when the status names it)."""
+    numbers = {number for _, _, number in keys if number}
+    if not numbers:
+        return {}
+    candidates = Flow.objects.filter(document_number__in=numbers,
+                                     flow_type__in=["CustomerInvoice", "SupplierInvoice"]).order_by()
+    newest: dict[tuple[str, str, str], Flow] = {}
+    for flow in candidates:
+        status_type = "SupplierInvoiceLC" if flow.direction == Flow.Direction.IN else "CustomerInvoiceLC"
+        for key in ((status_type, flow.seller_siren, flow.document_number), (status_type, "", flow.document_number)):
+            current = newest.get(key)
+            if current is None or (flow.created_at, flow.pk) > (current.created_at, current.pk):
+                newest[key] = flow
+    found = {}
+    for flow_type, seller, number in keys:
+        status_type = "SupplierInvoiceLC" if flow_type == "SupplierInvoiceLC" else "CustomerInvoiceLC"
+        match = newest.get((status_type, seller, number))
+        if match is not None:
+            found[(flow_type, seller, number)] = match
+    return found
+
+
+def _events(source: Flow, about: Flow | None, message: Any) -> list[LifecycleEvent]:
+    return [LifecycleEvent(
+        source=source, sequence=detail.sequence or 1, code=detail.code, flow=about,
+        reason_code=(detail.reason_code or "")[:40], reason_text=(detail.reason_text or "")[:500],
+        issued_at=_aware(detail.issued_at or message.issued_at), issuer_role=message.sender.role[:3],
+        amounts=[{"rate": str(a.rate), "amount": str(a.amount)} for a in detail.amounts],
+        document_number=message.document.invoice_number[:40],
+        seller_siren=(message.document.seller_siren or "")[:9]) for detail in message.statuses]
+
+
+def _latest_statuses(documents: list[Flow]) -> None:
+    """Each document's latest status (by issue time), its row locked while it moves: statuses of
+    one document read at once by two runs move it in turn."""
+    if not documents:
+        return
+    pks = [flow.pk for flow in documents]
+    list(Flow.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+    latest: dict[int, str] = {}
+    for flow_id, code in (LifecycleEvent.objects.filter(flow_id__in=pks).order_by("flow_id", "-issued_at", "-pk")
+                          .values_list("flow_id", "code")):
+        latest.setdefault(flow_id, code)
+    changed = []
+    for flow in documents:
+        code = latest.get(flow.pk)
+        if code and code != flow.last_status:
+            flow.last_status, flow.updated_at = code, timezone.now()
+            changed.append(flow)
+    Flow.objects.bulk_update(changed, ["last_status", "updated_at"])
 
 
 def _lifecycle_read(content: bytes) -> tuple[Any, str]:
@@ -461,49 +554,19 @@ def _lifecycle_read(content: bytes) -> tuple[Any, str]:
         return None, exc.message
 
 
-def _document_flow(flow_type: str, seller_siren: str, number: str) -> Flow | None:
-    """The flow of the document a status is about: our outgoing invoice for a CustomerInvoiceLC,
-    an invoice we received for a SupplierInvoiceLC."""
-    direction = Flow.Direction.IN if flow_type == "SupplierInvoiceLC" else Flow.Direction.OUT
-    candidates = Flow.objects.filter(direction=direction, document_number=number,
-                                     flow_type__in=["CustomerInvoice", "SupplierInvoice"])
-    if seller_siren:
-        candidates = candidates.filter(seller_siren=seller_siren)
-    # The newest, chosen here among the few flows of that number: an ORDER BY … LIMIT 1 lets the
-    # planner walk the whole table by date instead of using the document's index.
-    return max(candidates.order_by()[:50], key=lambda f: (f.created_at, f.pk), default=None)
-
-
-def record_events(*, source: Flow, about: Flow | None, message: Any, new_source: bool = False) -> list[LifecycleEvent]:
+def record_events(*, source: Flow, about: Flow | None, message: Any) -> list[LifecycleEvent]:
     """Store the statuses of one CDAR message (once: a message read twice adds nothing) and move
-    the document's latest status. `new_source`: the message's flow was just created, so none of
-    its statuses can exist yet (inserted at once, without looking)."""
-    rows = [LifecycleEvent(
-        source=source, sequence=detail.sequence or 1, code=detail.code, flow=about,
-        reason_code=(detail.reason_code or "")[:40], reason_text=(detail.reason_text or "")[:500],
-        issued_at=_aware(detail.issued_at or message.issued_at), issuer_role=message.sender.role[:3],
-        amounts=[{"rate": str(a.rate), "amount": str(a.amount)} for a in detail.amounts],
-        document_number=message.document.invoice_number[:40],
-        seller_siren=(message.document.seller_siren or "")[:9]) for detail in message.statuses]
-    if new_source:
-        created = LifecycleEvent.objects.bulk_create(rows)
-    else:
-        created = []
-        for row in rows:
-            event, new = LifecycleEvent.objects.get_or_create(
-                source=source, sequence=row.sequence, code=row.code, defaults={
-                    f.name: getattr(row, f.name) for f in LifecycleEvent._meta.concrete_fields
-                    if f.name not in ("id", "source", "sequence", "code", "created_at")})
-            if new:
-                created.append(event)
+    the document's latest status."""
+    created = []
+    for row in _events(source, about, message):
+        event, new = LifecycleEvent.objects.get_or_create(
+            source=source, sequence=row.sequence, code=row.code, defaults={
+                f.name: getattr(row, f.name) for f in LifecycleEvent._meta.concrete_fields
+                if f.name not in ("id", "source", "sequence", "code", "created_at")})
+        if new:
+            created.append(event)
     if about is not None and created:
-        # The document's row locked: statuses of one document read at once move it in turn.
-        Flow.objects.select_for_update().filter(pk=about.pk).values_list("pk", flat=True).first()
-        latest = (LifecycleEvent.objects.filter(flow=about).order_by("-issued_at", "-pk").values_list("code", flat=True)
-                  .first())
-        if latest and latest != about.last_status:
-            about.last_status = latest
-            Flow.objects.filter(pk=about.pk).update(last_status=latest, updated_at=timezone.now())
+        _latest_statuses([about])
     return created
 
 
