@@ -6,7 +6,8 @@ Measured: invoices per second end to end (build + queue + submit + the statuses 
 back by `flows_sync`), its ratio to the bare generation's time, queries per invoice at N/10 and N
 (constant), duplicates at the platform (zero). Targets: ≥ 50 invoices/s on 2 cores, ≤ 2× the bare
 generation. BENCH_EINVOICES (default 10,000) sets N; BENCH_WORKERS (default 2) the number of
-worker processes sharing the work, as Celery's prefork pool would.
+worker processes sharing the work, as Celery's prefork pool would. Then the same pipeline sends
+BENCH_EINVOICES_FACTURX (default 1,000; 0 skips it) Factur-X PDFs, against their bare generation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import benchlib
 from essaim.audit.actors import SystemActor
 
 N = int(os.environ.get("BENCH_EINVOICES", 10_000))
+# The same pipeline sending Factur-X (PDF/A-3 with its CII, the default syntax) against the bare
+# Factur-X generation: fewer invoices, a PDF costs some 250 ms to render.
+N_FACTURX = int(os.environ.get("BENCH_EINVOICES_FACTURX", 1_000))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 ACTOR = SystemActor("bench")
 
@@ -32,6 +36,7 @@ def populate(count: int, buyer_siren: str) -> list[int]:
     from tenants.activity.services import LineInput, invoice_create_draft, invoice_finalise
     from tests.factories import make_customer, make_person
 
+    before = Invoice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     person = make_person()
     customer = make_customer(person, "Acheteur", kind="company", siren=buyer_siren)
     template = invoice_finalise(invoice=invoice_create_draft(
@@ -39,19 +44,21 @@ def populate(count: int, buyer_siren: str) -> list[int]:
         lines=[LineInput("Prestation", "1", "100", "20.00")]), acting_user=ACTOR)
 
     benchlib.copy_issued_invoice(template.pk, count - 1, prefix="B")
-    ids = list(Invoice.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(Invoice.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
     InvoiceEmission.objects.filter(invoice_id=template.pk).delete()
     InvoiceEmission.objects.bulk_create([InvoiceEmission(invoice_id=pk) for pk in ids], batch_size=2000)
     return ids
 
 
-def bare(ids: list[int], coop) -> float:
-    from tenants.activity.facturx import invoice_facturx_xml
+def bare(ids: list[int], coop, *, pdf: bool = False) -> float:
+    """The same documents generated in a row, nothing sent: the CII XML, or the Factur-X PDF."""
+    from tenants.activity.facturx import invoice_facturx_pdf, invoice_facturx_xml
     from tenants.activity.models import Invoice
 
+    generate = invoice_facturx_pdf if pdf else invoice_facturx_xml
     started = time.perf_counter()
     for pk in ids:
-        invoice_facturx_xml(invoice=Invoice.objects.get(pk=pk), cooperative=coop)
+        generate(invoice=Invoice.objects.get(pk=pk), cooperative=coop)
     return time.perf_counter() - started
 
 
@@ -161,22 +168,34 @@ def main() -> int:
         small = ids[: max(1, N // 10)]
         small_s, small_queries = transmit(seller.slug, small)
         large_s, large_queries = transmit(seller.slug, ids[len(small):], sync_until=N)
-        stats = admin.stats()
         ours_s = small_s + large_s
+        facturx = {}
+        if N_FACTURX:
+            from tenants.einvoicing.models import PlatformConnection
+
+            with seller:
+                PlatformConnection.objects.update(syntax="Factur-X")
+                fx_ids = populate(N_FACTURX, buyer.siren)
+                fx_bare_s = bare(fx_ids, seller, pdf=True)
+            fx_s, _ = transmit(seller.slug, fx_ids, sync_until=N + N_FACTURX)
+            facturx = {"invoices": N_FACTURX, "ours_s": round(fx_s, 2), "bare_generation_s": round(fx_bare_s, 2),
+                       "ratio": round(fx_s / fx_bare_s, 2), "invoices_per_s": round(N_FACTURX / fx_s, 1)}
+        stats = admin.stats()
         per_small = small_queries / len(small)
         per_large = large_queries / max(1, len(ids) - len(small))
         payload = {
             "name": "einvoicing", "date": benchlib.now_iso(), "invoices": N, "workers": WORKERS,
             "what": "invoices transmitted through the sandbox platform (build CII + queue + submit: the first "
                     "tenth, then the rest while one more process reads the statuses 200/202/203 back, as the "
-                    "beat does) until every invoice has its 203, vs the bare CII generation of the same invoices",
+                    "beat does) until every invoice has its 203, vs the bare CII generation of the same invoices; "
+                    "`facturx`: the same pipeline sending Factur-X PDFs vs their bare generation",
             "target": ">= 50 invoices/s end to end; <= 2x the bare generation; queries per invoice constant; "
                       "zero duplicates",
             "ours_s": round(ours_s, 2), "first_tenth_s": round(small_s, 2), "rest_with_statuses_s": round(large_s, 2),
             "bare_generation_s": round(bare_s, 2), "ratio": round(ours_s / bare_s, 2),
             "invoices_per_s": round(N / ours_s, 1),
             "queries_per_invoice_small": round(per_small, 1), "queries_per_invoice_large": round(per_large, 1),
-            "sandbox": stats, "populate_s": round(populate_s, 1), "peak_memory_mb": benchlib.peak_memory_mb(),
+            "facturx": facturx, "sandbox": stats, "populate_s": round(populate_s, 1), "peak_memory_mb": benchlib.peak_memory_mb(),
             "postgres": benchlib.postgres_version(), **benchlib.machine(),
         }
         print(benchlib.write_result("einvoicing", payload))

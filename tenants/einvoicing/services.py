@@ -481,12 +481,12 @@ def _store_incoming(client: PlatformClient, infos: list[dict], contents: dict[st
         abouts = {item.flow.about.pk: item.flow.about for item in statuses if item.flow.about is not None}
         _latest_statuses([abouts[pk] for pk in by_document])
         for pk, new_events in by_document.items():
-            for listener in _lifecycle_listeners:
-                listener(abouts[pk], new_events)
+            for lifecycle_listener in _lifecycle_listeners:
+                lifecycle_listener(abouts[pk], new_events)
         for item in items:
             if item.message is None and item.flow.flow_type in INVOICE_TYPES:
-                for listener in _inbound_listeners:
-                    listener(item.flow)
+                for inbound_listener in _inbound_listeners:
+                    inbound_listener(item.flow)
 
 
 def _document_flows(keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Flow]:
@@ -534,12 +534,13 @@ def _latest_statuses(documents: list[Flow]) -> None:
     latest: dict[int, str] = {}
     for flow_id, code in (LifecycleEvent.objects.filter(flow_id__in=pks).order_by("flow_id", "-issued_at", "-pk")
                           .values_list("flow_id", "code")):
-        latest.setdefault(flow_id, code)
+        if flow_id is not None:
+            latest.setdefault(flow_id, code)
     changed = []
     for flow in documents:
-        code = latest.get(flow.pk)
-        if code and code != flow.last_status:
-            flow.last_status, flow.updated_at = code, timezone.now()
+        newest = latest.get(flow.pk)
+        if newest and newest != flow.last_status:
+            flow.last_status, flow.updated_at = newest, timezone.now()
             changed.append(flow)
     Flow.objects.bulk_update(changed, ["last_status", "updated_at"])
 
