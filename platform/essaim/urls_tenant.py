@@ -17,6 +17,7 @@ urlpatterns = [
     path("paie/", include("tenants.payroll.urls")),
     path("modeles/", include("tenants.catalogue.urls")),
     path("facturation-electronique/", include("tenants.einvoicing.urls")),
+    path("achats/", include("tenants.purchases.urls")),
     path("statistiques/", include("network.stats.urls_cae")),  # this CAE beside the network
     path("cles-api/", include("api.keys.urls_ui")),
     path("", include("tenants.home.urls")),

@@ -50,6 +50,7 @@ TENANT_APPS = [
     "tenants.payroll",
     "tenants.catalogue",
     "tenants.einvoicing",
+    "tenants.purchases",
     "api.keys",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]

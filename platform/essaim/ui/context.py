@@ -22,6 +22,7 @@ CAE_NAVIGATION = [
     ("activity:expenses", _("Notes de frais"), None),
     ("activity:my-account", _("Mon compte d'activité"), (Membership.Role.ENTREPRENEUR,)),
     ("activity:receivables", _("Créances"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
+    ("purchases:invoices", _("Factures fournisseurs"), None),
     ("einvoicing:overview", _("Facturation électronique"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("activity:ereporting", _("E-reporting"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),
     ("ledger:balance", _("Comptabilité"), (Membership.Role.DIRECTOR, Membership.Role.ACCOUNTS)),

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 import httpx
-import pytest
 
 from essaim.cooperatives.models import Cooperative
 from tests.conftest import tenant_context
@@ -45,25 +44,6 @@ class Sandbox:
     def flows(self, client_id: str) -> list[dict]:
         body = self.admin("GET", "flows", params={"client_id": client_id}).json()
         return body["flows"] if isinstance(body, dict) else body
-
-
-@pytest.fixture(scope="session")
-def sandbox_process(tmp_path_factory):
-    from standins.pa_sandbox.process import start
-
-    process = start(tmp_path_factory.mktemp("pa") / "sandbox.sqlite3", admin_token=secrets.token_urlsafe(16))
-    try:
-        yield Sandbox(url=process.url, admin_token=process.admin_token)
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-def sandbox(sandbox_process):
-    """The one sandbox process, emptied before each test: each test's database is rolled back,
-    so the platform must forget the invoice numbers and flows too."""
-    sandbox_process.reset()
-    return sandbox_process
 
 
 def connect(sandbox: Sandbox, cooperative: Cooperative, *, directory: bool = True, syntax: str = "CII"):
