@@ -57,7 +57,9 @@ def _text(value, *, field: str, label: str, max_length: int) -> str:
     return text
 
 
-def _date(value, *, field: str, label: str) -> date | None:
+def document_date(value, *, field: str, label: str, code: str = "invoice_date_invalid") -> date | None:
+    """A date typed for a document (ISO 8601), None when blank; its year between 2000 and 2099
+    (BR-FR-03). AppError `code` in French otherwise."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -66,9 +68,9 @@ def _date(value, *, field: str, label: str) -> date | None:
         try:
             day = date.fromisoformat(str(value).strip())
         except ValueError as exc:
-            raise AppError("invoice_date_invalid", f"{label} : une date au format AAAA-MM-JJ.", field=field) from exc
+            raise AppError(code, f"{label} : une date au format AAAA-MM-JJ.", field=field) from exc
     if not 2000 <= day.year <= 2099:  # BR-FR-03
-        raise AppError("invoice_date_invalid", f"{label} : une année entre 2000 et 2099.", field=field)
+        raise AppError(code, f"{label} : une année entre 2000 et 2099.", field=field)
     return day
 
 
@@ -83,7 +85,7 @@ def content_apply(invoice: Invoice, fields: dict) -> None:
     invoice.delivery_country = invoice.delivery_country.upper()
     for name in ("delivery_date", "period_start", "period_end"):
         if name in fields:
-            setattr(invoice, name, _date(fields[name], field=name, label=labels[name]))
+            setattr(invoice, name, document_date(fields[name], field=name, label=labels[name]))
     if "place_of_supply_france" in fields:
         invoice.place_of_supply_france = bool(fields["place_of_supply_france"])
     _delivery_check(invoice)

@@ -170,16 +170,11 @@ def _last_issued_on() -> date | None:
 
 
 def _valid_from(value) -> date:
-    if isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value).strip())
-        except ValueError as exc:
-            raise AppError("vat_on_debits_date_invalid", "Date d'effet de l'option : une date au format AAAA-MM-JJ.",
-                           field="valid_from") from exc
-    if not 2000 <= day.year <= 2099:
-        raise AppError("vat_on_debits_date_invalid", "Date d'effet de l'option : une année entre 2000 et 2099.",
+    from .content import document_date
+
+    day = document_date(value, field="valid_from", label="Date d'effet de l'option", code="vat_on_debits_date_invalid")
+    if day is None:
+        raise AppError("vat_on_debits_date_invalid", "Date d'effet de l'option : une date au format AAAA-MM-JJ.",
                        field="valid_from")
     return day
 
