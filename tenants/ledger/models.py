@@ -24,6 +24,13 @@ ACCOUNTS = {
     "6288": "Autres services extérieurs",
     "6333": "Formation professionnelle",
     "6512": "Logiciels et abonnements",
+    # Supplier invoices (tenants/purchases/decisions.py posts its journal HA with these)
+    "401": "Fournisseurs",
+    "604": "Achats d'études et prestations de services",
+    "6068": "Autres matières et fournitures",
+    "607": "Achats de marchandises",
+    "613": "Locations",
+    "6226": "Honoraires",
     # Payroll (tenants/payroll/runs.py posts its journal PA with these)
     "641": "Rémunérations du personnel",
     "6451": "Cotisations à l'URSSAF",

@@ -57,6 +57,9 @@ class SupplierInvoice(models.Model):
         UNREADABLE = "unreadable", _("Illisible (à traiter)")
         TO_ASSIGN = "to_assign", _("À attribuer")
         INBOX = "inbox", _("À valider")
+        APPROVED = "approved", _("Approuvée")
+        DISPUTED = "disputed", _("En litige")
+        REFUSED = "refused", _("Refusée")
         DUPLICATE = "duplicate", _("Doublon")
 
     class RoutedBy(models.TextChoices):
@@ -86,6 +89,12 @@ class SupplierInvoice(models.Model):
     vat_lines = models.JSONField(default=list, blank=True)
     buyer_address = models.CharField(_("adresse de l'acheteur (BT-49)"), max_length=125, blank=True)
     buyer_reference = models.CharField(_("référence acheteur (BT-10)"), max_length=100, blank=True)
+    category = models.CharField(_("nature de l'achat"), max_length=20, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decision_reason = models.CharField(_("motif"), max_length=300, blank=True)
+    status_sent = models.CharField(_("dernier statut envoyé"), max_length=3, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,7 +104,7 @@ class SupplierInvoice(models.Model):
         constraints = [
             # One invoice per supplier, number and year (duplicates are kept apart, state duplicate).
             models.UniqueConstraint(fields=["supplier", "number", "issue_year"],
-                                    condition=models.Q(state__in=["to_assign", "inbox"]),
+                                    condition=models.Q(state__in=["to_assign", "inbox", "approved", "disputed"]),
                                     name="purchases_invoice_once"),
         ]
         indexes = [models.Index(fields=["state", "received_at"], name="purchases_state")]

@@ -13,7 +13,9 @@ from tenants.einvoicing.models import Flow
 from .models import RoutingCode, Supplier, SupplierInvoice
 from .reading import ReadError, ReceivedInvoice, invoice_read
 
-ACTIVE_STATES = (SupplierInvoice.State.TO_ASSIGN, SupplierInvoice.State.INBOX)
+# The states in which an invoice counts as received (a same one arriving again is its duplicate).
+ACTIVE_STATES = (SupplierInvoice.State.TO_ASSIGN, SupplierInvoice.State.INBOX, SupplierInvoice.State.APPROVED,
+                 SupplierInvoice.State.DISPUTED)
 
 
 def on_received(flow: Flow) -> SupplierInvoice | None:

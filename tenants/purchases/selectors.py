@@ -14,12 +14,16 @@ from tenants.people.selectors import people_visible_to
 
 from .models import RoutingCode, SupplierInvoice
 
+# What an entrepreneur sees of the invoices routed to their activity.
+ROUTED_STATES = (SupplierInvoice.State.INBOX, SupplierInvoice.State.APPROVED, SupplierInvoice.State.DISPUTED,
+                 SupplierInvoice.State.REFUSED)
+
 
 def supplier_invoices_visible_to(membership: Membership) -> QuerySet[SupplierInvoice]:
     invoices = SupplierInvoice.objects.select_related("supplier", "entrepreneur", "flow")
     if membership.is_staff_role:
         return invoices
-    return invoices.filter(entrepreneur__in=people_visible_to(membership), state=SupplierInvoice.State.INBOX)
+    return invoices.filter(entrepreneur__in=people_visible_to(membership), state__in=ROUTED_STATES)
 
 
 def supplier_invoice_get_for(*, actor: Membership, pk: int) -> SupplierInvoice:

@@ -8,5 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.invoice_detail, name="invoice"),
     path("<int:pk>/fichier", views.invoice_file, name="invoice-file"),
     path("<int:pk>/attribuer/", views.invoice_assign_view, name="invoice-assign"),
+    path("<int:pk>/decision/", views.invoice_decide_view, name="invoice-decide"),
     path("codes/", views.routing_codes, name="codes"),
 ]

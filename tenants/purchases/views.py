@@ -18,6 +18,7 @@ from essaim.core.params import int_param
 from essaim.ui.access import member_required
 from tenants.people.selectors import people_visible_to, person_get_for
 
+from .decisions import DECISIONS, PURCHASE_CATEGORIES, invoice_decide
 from .models import SupplierInvoice
 from .selectors import (
     routing_codes_visible_to,
@@ -54,8 +55,12 @@ def invoice_list(request):
 def invoice_detail(request, pk: int):
     invoice = supplier_invoice_get_for(actor=request.membership, pk=pk)
     staff = request.membership.is_staff_role
+    from tenants.einvoicing import codes
+
     return render(request, "purchases/invoice_detail.html", {
-        "invoice": invoice, "staff": staff,
+        "invoice": invoice, "staff": staff, "can_decide": _can_decide(request, invoice),
+        "categories": [(key, label) for key, (_, label) in PURCHASE_CATEGORIES.items()],
+        "reasons": [(r.code, r.label) for r in codes.reasons_for("210")],
         "people": people_visible_to(request.membership).order_by("last_name", "first_name") if staff else [],
     })
 
@@ -89,6 +94,35 @@ def invoice_assign_view(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Facture attribuée à {person}.")
+    return redirect("purchases:invoice", pk=invoice.pk)
+
+
+def _can_decide(request, invoice: SupplierInvoice) -> bool:
+    """The activity's entrepreneur, or the finance team, decides an invoice routed to it."""
+    if invoice.state not in (SupplierInvoice.State.INBOX, SupplierInvoice.State.DISPUTED):
+        return False
+    if request.membership.role in Membership.FINANCE_ROLES:
+        return True
+    return invoice.entrepreneur is not None and invoice.entrepreneur.user_id == request.user.pk
+
+
+@login_required
+@member_required()
+@require_POST
+def invoice_decide_view(request, pk: int):
+    invoice = supplier_invoice_get_for(actor=request.membership, pk=pk)
+    if not _can_decide(request, invoice):
+        return HttpResponse(status=403)
+    decision = request.POST.get("decision", "")
+    try:
+        invoice_decide(invoice=invoice, decision=decision, acting_user=request.user,
+                       category=request.POST.get("category", ""), reason_code=request.POST.get("reason_code", ""),
+                       reason_text=request.POST.get("reason_text", "")[:500])
+    except AppError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Décision enregistrée : statut {DECISIONS[decision].status} transmis au "
+                                  "fournisseur par la plateforme.")
     return redirect("purchases:invoice", pk=invoice.pk)
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from essaim.audit.models import AuditEntry
+from essaim.core.errors import AppError
 from tenants.einvoicing.models import Flow, Payload
 from tenants.einvoicing.services import FlowInput, flow_queue, flow_submit, flows_sync
 from tenants.purchases.models import RoutingCode, Supplier, SupplierInvoice
@@ -57,11 +58,11 @@ def market(sandbox, world, db):
     return {"lea": lea, "other": other}
 
 
-def _send(world, content: bytes, *, syntax: str, name: str) -> None:
+def _send(world, content: bytes, *, syntax: str, name: str, number: str = "") -> None:
     with tenant_context(world.cae_a):
         flow = flow_queue(acting_user=TEST_ACTOR, data=FlowInput(
             content=content, name=name, syntax=syntax, flow_type="CustomerInvoice", processing_rule="B2B",
-            document_key=f"test:{name}", seller_siren=world.cae_a.siren))
+            document_key=f"test:{name}", document_number=number, seller_siren=world.cae_a.siren))
         sent = flow_submit(flow_pk=flow.pk)
         assert sent.flow_id, sent.last_error
     with tenant_context(world.cae_b):
@@ -203,3 +204,88 @@ def test_routing_codes_are_the_finance_teams_to_give(market, world):
     with tenant_context(world.cae_b):
         assert sorted(RoutingCode.objects.values_list("code", flat=True)) == ["ATELIER", "VOISIN"]
         assert not Payload.objects.filter(sha256="").exists()
+
+
+def _routed(world, number: str) -> SupplierInvoice:
+    """An invoice from CAE A to B's activity ATELIER, through the platform."""
+    _send(world, _sample(CII, seller=world.cae_a.siren, buyer=world.cae_b.siren,
+                         address=f"{world.cae_b.siren}_ATELIER", number=number), syntax="CII", name=f"{number}.xml",
+          number=number)
+    invoice = _received(world)
+    assert invoice.number == number and invoice.state == SupplierInvoice.State.INBOX
+    return invoice
+
+
+def _status_back_at_the_supplier(world, number: str) -> str:
+    """B's status reaches A through the platform, on A's outgoing flow of that invoice."""
+    with tenant_context(world.cae_b):
+        for flow in Flow.objects.filter(flow_type="SupplierInvoiceLC", state=Flow.State.QUEUED):
+            assert flow_submit(flow_pk=flow.pk).flow_id
+    with tenant_context(world.cae_a):
+        flows_sync()
+        return Flow.objects.get(direction=Flow.Direction.OUT, document_number=number).last_status
+
+
+def test_approved_booked_and_the_supplier_told(market, world):
+    from tenants.ledger.models import Entry
+
+    invoice = _routed(world, "A00001")
+    lea = client_for(world.cae_b, world.user("entrepreneur_b"))
+    missing = lea.post(f"/achats/{invoice.pk}/decision/", {"decision": "approve"})
+    assert missing.status_code == 302
+    with tenant_context(world.cae_b):
+        invoice.refresh_from_db()
+        assert invoice.state == SupplierInvoice.State.INBOX and not Entry.objects.filter(journal="HA").exists()
+    done = lea.post(f"/achats/{invoice.pk}/decision/", {"decision": "approve", "category": "software"})
+    assert done.status_code == 302
+    with tenant_context(world.cae_b):
+        invoice.refresh_from_db()
+        assert invoice.state == SupplierInvoice.State.APPROVED and invoice.status_sent == "205"
+        entry = Entry.objects.get(journal="HA", source=f"supplier_invoice:{invoice.pk}")
+        lines = {(line.account, line.debit, line.credit) for line in entry.lines.all()}
+        assert lines == {("6512", Decimal("10000.00"), Decimal("0.00")), ("44566", Decimal("2000.00"), Decimal("0.00")),
+                         ("401", Decimal("0.00"), Decimal("12000.00"))}
+        assert entry.entrepreneur == market["lea"]
+    assert _status_back_at_the_supplier(world, "A00001") == "205"
+    # Decided once: a second decision (two tabs, two people) is refused and changes nothing.
+    again = lea.post(f"/achats/{invoice.pk}/decision/", {"decision": "refuse", "reason_code": "TX_TVA_ERR"})
+    assert again.status_code == 403
+    from tenants.purchases.decisions import invoice_decide
+
+    with tenant_context(world.cae_b), pytest.raises(AppError, match="déjà approuvée"):
+        invoice_decide(invoice=invoice, decision="refuse", reason_code="TX_TVA_ERR", acting_user=TEST_ACTOR)
+    with tenant_context(world.cae_b):
+        invoice.refresh_from_db()
+        assert invoice.state == SupplierInvoice.State.APPROVED
+        assert Entry.objects.filter(journal="HA").count() == 1
+
+
+def test_refused_with_a_reason_from_the_official_list(market, world):
+    from tenants.purchases.decisions import invoice_decide
+
+    invoice = _routed(world, "F00001")
+    with tenant_context(world.cae_b):
+        for reason, words in (("", "Indiquez le motif"), ("PAS_UN_MOTIF", "non admis")):
+            with pytest.raises(AppError) as error:
+                invoice_decide(invoice=invoice, decision="refuse", reason_code=reason, acting_user=TEST_ACTOR)
+            assert words in error.value.message
+        invoice_decide(invoice=invoice, decision="refuse", reason_code="TX_TVA_ERR", reason_text="Taux à 20 % attendu",
+                       acting_user=TEST_ACTOR)
+        invoice.refresh_from_db()
+        assert invoice.state == SupplierInvoice.State.REFUSED and "TX_TVA_ERR" in invoice.decision_reason
+    assert _status_back_at_the_supplier(world, "F00001") == "210"
+
+
+def test_only_the_activity_or_the_finance_team_decides(market, world):
+    invoice = _routed(world, "P00001")
+    for user in ("counsellor_b",):
+        response = client_for(world.cae_b, world.user(user)).post(
+            f"/achats/{invoice.pk}/decision/", {"decision": "approve", "category": "software"})
+        assert response.status_code == 403, user
+    intruder = Client(HTTP_HOST=host_of(world.cae_b))
+    intruder.force_login(world.user("entrepreneur_a"))
+    assert intruder.post(f"/achats/{invoice.pk}/decision/", {"decision": "approve", "category": "software"}) \
+        .status_code in (302, 403)
+    with tenant_context(world.cae_b):
+        invoice.refresh_from_db()
+        assert invoice.state == SupplierInvoice.State.INBOX
