@@ -16,7 +16,7 @@ from django.test import Client
 
 from essaim.audit.models import AuditEntry
 from essaim.core.errors import AppError
-from tenants.einvoicing.models import Flow, Payload
+from tenants.einvoicing.models import Flow
 from tenants.einvoicing.services import FlowInput, flow_queue, flow_submit, flows_sync
 from tenants.purchases.models import RoutingCode, Supplier, SupplierInvoice
 from tenants.purchases.reception import on_received
@@ -203,7 +203,9 @@ def test_routing_codes_are_the_finance_teams_to_give(market, world):
     assert refused.status_code == 403
     with tenant_context(world.cae_b):
         assert sorted(RoutingCode.objects.values_list("code", flat=True)) == ["ATELIER", "VOISIN"]
-        assert not Payload.objects.filter(sha256="").exists()
+    # An entrepreneur sees her own code, not her neighbour's.
+    mine = client_for(world.cae_b, world.user("entrepreneur_b")).get("/achats/codes/").content.decode()
+    assert f"{world.cae_b.siren}_ATELIER" in mine and "VOISIN" not in mine
 
 
 def _routed(world, number: str) -> SupplierInvoice:
