@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from essaim.core.errors import AppError
+from essaim.core.params import int_param
 from essaim.ui.access import member_required
 from tenants.einvoicing.models import Report, ReportingFrequency
 from tenants.einvoicing.periods import Period, frequency_on
@@ -52,7 +53,9 @@ def ereporting_action(request):
         else:
             replaces = None
             if request.POST.get("replaces"):
-                replaces = Report.objects.select_related("flow").filter(pk=request.POST["replaces"]).first()
+                report_pk = int_param(request.POST["replaces"])
+                replaces = (Report.objects.select_related("flow").filter(pk=report_pk).first()
+                            if report_pk is not None else None)
                 if replaces is None:
                     raise AppError("report_unknown", "Rapport introuvable.")
                 period = Period(replaces.period_start, replaces.period_end)

@@ -280,7 +280,7 @@ def cdar_parse(data: bytes) -> CdarMessage:
                         raise CdarError("cdar_amount", "Montant encaissé illisible.") from exc
             sequence_text = _first(detail, "ram:SequenceNumeric") if detail is not None else ""
             statuses.append(CdarStatus(
-                code=code, sequence=int(sequence_text) if sequence_text.isdigit() else len(statuses) + 1,
+                code=code, sequence=int(sequence_text[:4]) if sequence_text.isascii() and sequence_text.isdecimal() else len(statuses) + 1,
                 issued_at=issued_at,
                 reason_code=_first(detail, "ram:ReasonCode") if detail is not None else "",
                 reason_text=_first(detail, "ram:Reason") if detail is not None else "",

@@ -229,7 +229,7 @@ class PlatformClient:
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
         delay = min(BACKOFF_CAP_SECONDS, self.backoff * (2 ** (attempt - 1)))
-        if retry_after and retry_after.isdigit():
+        if retry_after and retry_after.isascii() and retry_after.isdecimal():
             delay = min(BACKOFF_CAP_SECONDS, max(delay, float(retry_after)))
         time.sleep(delay * (0.75 + random.random() / 2))  # noqa: S311 - jitter, not a secret
 

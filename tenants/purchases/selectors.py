@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from essaim.accounts.models import Membership
+from essaim.core.params import int_param
 from essaim.core.search import words_match
 from tenants.people.selectors import people_visible_to
 
@@ -44,11 +45,15 @@ def supplier_invoices_filter(qs: QuerySet[SupplierInvoice], *, q: str = "", stat
         qs = qs.filter(state=state)
     if amount.strip():
         try:
-            qs = qs.filter(total_incl_vat=Decimal(amount.strip().replace(",", ".").replace(" ", "")))
+            wanted = Decimal(amount.strip().replace(",", ".").replace(" ", "")[:20])
         except InvalidOperation:
-            qs = qs.none()
-    if entrepreneur.isdigit():
-        qs = qs.filter(entrepreneur_id=int(entrepreneur))
+            wanted = None
+        # Not a finite amount of at most 12 digits before the comma: nothing matches it.
+        qs = qs.filter(total_incl_vat=wanted) if wanted is not None and wanted.is_finite() \
+            and abs(wanted) < Decimal("1e12") else qs.none()
+    person = int_param(entrepreneur)
+    if person is not None:
+        qs = qs.filter(entrepreneur_id=person)
     return qs
 
 

@@ -132,3 +132,12 @@ def test_page_refuses_other_caes_and_roles(world, db):
     response = client_for(world.cae_a, world.user("entrepreneur_a")).post(
         "/activite/e-reporting/action/", {"start": "2026-10-01", "end": "2026-10-31"})
     assert response.status_code == 403
+
+
+def test_resending_an_odd_report_is_a_message_not_a_500(world, db):
+    accounts = client_for(world.cae_a, world.user("accounts_a"))
+    for value in ("²", "abc", "99999999"):
+        response = accounts.post("/activite/e-reporting/action/", {"replaces": value})
+        assert response.status_code == 302, value
+    with tenant_context(world.cae_a):
+        assert not Report.objects.exists()

@@ -291,3 +291,11 @@ def test_only_the_activity_or_the_finance_team_decides(market, world):
     with tenant_context(world.cae_b):
         invoice.refresh_from_db()
         assert invoice.state == SupplierInvoice.State.INBOX
+
+
+@pytest.mark.parametrize(("query", "status"), [("entrepreneur=²", 200), ("amount=NaN", 200), ("amount=1e999", 200),
+                                               ("amount=abc", 200), ("q=%00", 400)])
+def test_odd_filters_are_an_answer_not_a_500(market, world, query, status):
+    """An empty list, or the project's 400 for a NUL byte (refused before any view)."""
+    response = client_for(world.cae_b, world.user("accounts_b")).get(f"/achats/?{query}")
+    assert response.status_code == status
